@@ -1,0 +1,226 @@
+package protocol
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// MaxQueryBody bounds a Query-protocol request body; AWS limits EC2 and IAM
+// requests to far less.
+const MaxQueryBody = 1 << 20
+
+// Dialect says how a Query service renders errors: EC2 has its own
+// <Response><Errors> shape, IAM and STS use <ErrorResponse>.
+type Dialect int
+
+const (
+	// DialectQuery is the awsQuery shape of IAM and STS.
+	DialectQuery Dialect = iota
+	// DialectEC2 is the ec2 protocol shape.
+	DialectEC2
+)
+
+// QueryRequest is a parsed Query-protocol call.
+type QueryRequest struct {
+	Service   string
+	Region    string
+	Action    string
+	Version   string
+	RequestID string
+	Params    url.Values
+}
+
+// QueryHandler is a service that answers Query-protocol actions. It returns
+// a value to marshal as the XML response body, or an error (an *Error for
+// anything the caller did wrong).
+type QueryHandler interface {
+	Actions() []string
+	HandleQuery(ctx context.Context, req *QueryRequest) (any, error)
+}
+
+// ParseQuery reads a Query-protocol request: form-encoded body (POST) merged
+// with the URL query string (GET).
+func ParseQuery(r *http.Request) (url.Values, *Error) {
+	params := url.Values{}
+	for k, v := range r.URL.Query() {
+		params[k] = v
+	}
+	if r.Body != nil && r.Method != http.MethodGet {
+		body, err := io.ReadAll(io.LimitReader(r.Body, MaxQueryBody+1))
+		if err != nil {
+			return nil, BadRequest("MalformedQueryString", "could not read request body: %v", err)
+		}
+		if len(body) > MaxQueryBody {
+			return nil, Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "request body exceeds %d bytes", MaxQueryBody)
+		}
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, BadRequest("MalformedQueryString", "request body is not a valid form encoding: %v", err)
+		}
+		for k, v := range form {
+			params[k] = append(params[k], v...)
+		}
+	}
+	return params, nil
+}
+
+// ServeQuery parses r, dispatches it to h and writes the XML answer or the
+// error in the given dialect.
+func ServeQuery(w http.ResponseWriter, r *http.Request, service string, dialect Dialect, h QueryHandler) {
+	reqID := RequestID()
+	params, perr := ParseQuery(r)
+	if perr != nil {
+		WriteQueryError(w, dialect, perr, reqID)
+		return
+	}
+	req := &QueryRequest{
+		Service:   service,
+		Region:    RegionOf(r),
+		Action:    params.Get("Action"),
+		Version:   params.Get("Version"),
+		RequestID: reqID,
+		Params:    params,
+	}
+	if req.Action == "" {
+		WriteQueryError(w, dialect, BadRequest("MissingAction", "the request has no Action parameter; send Action=<Operation> as a form field"), reqID)
+		return
+	}
+	out, err := h.HandleQuery(r.Context(), req)
+	if err != nil {
+		WriteQueryError(w, dialect, AsError(err), reqID)
+		return
+	}
+	WriteXML(w, http.StatusOK, out)
+}
+
+// UnknownAction is the error for an action a service does not implement.
+func UnknownAction(service, action string) *Error {
+	return BadRequest("InvalidAction", "The action %s is not valid for this web service (%s) in this emulator.", action, service)
+}
+
+// WriteXML writes v as an XML document with the given status.
+func WriteXML(w http.ResponseWriter, status int, v any) {
+	body, err := xml.Marshal(v)
+	if err != nil {
+		http.Error(w, "failed to encode response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, xml.Header)
+	_, _ = w.Write(body)
+}
+
+type ec2ErrorResponse struct {
+	XMLName   xml.Name `xml:"Response"`
+	Errors    []ec2Err `xml:"Errors>Error"`
+	RequestID string   `xml:"RequestID"`
+}
+
+type ec2Err struct {
+	Code    string `xml:"Code"`
+	Message string `xml:"Message"`
+}
+
+type queryErrorResponse struct {
+	XMLName   xml.Name `xml:"ErrorResponse"`
+	Xmlns     string   `xml:"xmlns,attr,omitempty"`
+	Error     queryErr `xml:"Error"`
+	RequestID string   `xml:"RequestId"`
+}
+
+type queryErr struct {
+	Type    string `xml:"Type"`
+	Code    string `xml:"Code"`
+	Message string `xml:"Message"`
+}
+
+// WriteQueryError renders e in the dialect's XML error shape.
+func WriteQueryError(w http.ResponseWriter, dialect Dialect, e *Error, reqID string) {
+	w.Header().Set("x-amzn-RequestId", reqID)
+	if dialect == DialectEC2 {
+		WriteXML(w, e.Status, ec2ErrorResponse{Errors: []ec2Err{{Code: e.Code, Message: e.Message}}, RequestID: reqID})
+		return
+	}
+	WriteXML(w, e.Status, queryErrorResponse{Error: queryErr{Type: e.FaultType(), Code: e.Code, Message: e.Message}, RequestID: reqID})
+}
+
+// Indexed returns the values of prefix.1, prefix.2, ... in order; it stops at
+// the first gap, as AWS does.
+func Indexed(params url.Values, prefix string) []string {
+	var out []string
+	for i := 1; ; i++ {
+		v, ok := params[prefix+"."+strconv.Itoa(i)]
+		if !ok || len(v) == 0 {
+			return out
+		}
+		out = append(out, v[0])
+	}
+}
+
+// Members returns the values of prefix.member.1, prefix.member.2, ... (the
+// awsQuery list encoding used by IAM and STS).
+func Members(params url.Values, prefix string) []string {
+	return Indexed(params, prefix+".member")
+}
+
+// Filter is one EC2 Filter.N entry.
+type Filter struct {
+	Name   string
+	Values []string
+}
+
+// Filters reads Filter.N.Name / Filter.N.Value.M.
+func Filters(params url.Values) []Filter {
+	var out []Filter
+	for i := 1; ; i++ {
+		p := "Filter." + strconv.Itoa(i)
+		name := params.Get(p + ".Name")
+		if name == "" {
+			return out
+		}
+		out = append(out, Filter{Name: name, Values: Indexed(params, p+".Value")})
+	}
+}
+
+// Tag is a key/value pair as EC2 and IAM carry it.
+type Tag struct {
+	Key   string `xml:"key" json:"Key"`
+	Value string `xml:"value" json:"Value"`
+}
+
+// IndexedStructs groups prefix.N.Field values into one map per N, in order,
+// stopping at the first N that has no field at all.
+func IndexedStructs(params url.Values, prefix string) []map[string]string {
+	var out []map[string]string
+	for i := 1; ; i++ {
+		p := fmt.Sprintf("%s.%d.", prefix, i)
+		m := map[string]string{}
+		for k, v := range params {
+			if strings.HasPrefix(k, p) && len(v) > 0 {
+				m[strings.TrimPrefix(k, p)] = v[0]
+			}
+		}
+		if len(m) == 0 {
+			return out
+		}
+		out = append(out, m)
+	}
+}
+
+// SortedKeys returns a map's keys in order, for stable listings.
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,144 @@
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"github.com/apidriven/api-driven/emulator/protocol"
+)
+
+// ServeHTTP routes a request the way AWS endpoints are told apart: LocalStack
+// paths first, then API Gateway execute URLs, then the SigV4 signing service,
+// then REST paths, then the Query Action name.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			protocol.WriteJSON(w, http.StatusInternalServerError, map[string]string{"message": fmt.Sprintf("internal error: %v", v)})
+		}
+	}()
+	path := r.URL.Path
+
+	if strings.HasPrefix(path, "/_localstack/") {
+		s.serveLocalStack(w, r)
+		return
+	}
+	if api, stage, rest, ok := executeTarget(r); ok {
+		s.health.used("apigateway")
+		s.apigateway.ServeExecute(w, r, api, stage, rest)
+		return
+	}
+
+	service := protocol.ScopeOf(r).Service
+	switch {
+	case service == "lambda" || (service == "" && isLambdaPath(path)):
+		s.health.used("lambda")
+		s.lambda.ServeHTTP(w, r)
+		return
+	case service == "apigateway" || (service == "" && isAPIGatewayPath(path)):
+		s.health.used("apigateway")
+		s.apigateway.ServeHTTP(w, r)
+		return
+	}
+	if q, ok := s.query[service]; ok {
+		s.health.used(service)
+		protocol.ServeQuery(w, r, service, q.dialect, q.handler)
+		return
+	}
+	if service == "" {
+		s.serveUnsignedQuery(w, r)
+		return
+	}
+	protocol.WriteJSON(w, http.StatusBadRequest, map[string]string{
+		"__type":  "UnknownService",
+		"message": fmt.Sprintf("service %q is not emulated here; supported: %s", service, strings.Join(s.serviceNames(), ", ")),
+	})
+}
+
+// serveUnsignedQuery finds the service of an unsigned Query call by its
+// Action (curl users, health probes).
+func (s *Server) serveUnsignedQuery(w http.ResponseWriter, r *http.Request) {
+	params, perr := protocol.ParseQuery(r)
+	if perr != nil {
+		protocol.WriteQueryError(w, protocol.DialectQuery, perr, protocol.RequestID())
+		return
+	}
+	action := params.Get("Action")
+	name, ok := s.actions[action]
+	if !ok {
+		msg := "the request matches no emulated API: sign it with SigV4 (any credentials) or send a known Action"
+		if action != "" {
+			msg = fmt.Sprintf("unknown action %q: sign the request with SigV4 so the service is known", action)
+		}
+		protocol.WriteQueryError(w, protocol.DialectQuery, protocol.BadRequest("InvalidAction", "%s", msg), protocol.RequestID())
+		return
+	}
+	// The body was consumed: hand the parsed form on as the URL query.
+	r.URL.RawQuery = params.Encode()
+	r.Body = http.NoBody
+	r.Method = http.MethodGet
+	q := s.query[name]
+	s.health.used(name)
+	protocol.ServeQuery(w, r, name, q.dialect, q.handler)
+}
+
+func (s *Server) serviceNames() []string {
+	names := []string{"apigateway", "lambda"}
+	for n := range s.query {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func isLambdaPath(p string) bool {
+	return strings.HasPrefix(p, "/2015-03-31/functions") || strings.HasPrefix(p, "/2017-03-31/tags")
+}
+
+func isAPIGatewayPath(p string) bool {
+	for _, prefix := range []string{"/restapis", "/apikeys", "/usageplans", "/account", "/domainnames"} {
+		if p == prefix || strings.HasPrefix(p, prefix+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// executeTarget recognizes the three URL forms LocalStack serves deployed
+// APIs under and returns the API id, stage and the resource path.
+//
+//	/_aws/execute-api/{id}/{stage}/{path}
+//	/restapis/{id}/{stage}/_user_request_/{path}
+//	Host: {id}.execute-api.<anything>, /{stage}/{path}
+func executeTarget(r *http.Request) (api, stage, path string, ok bool) {
+	p := r.URL.Path
+	if rest, found := strings.CutPrefix(p, "/_aws/execute-api/"); found {
+		api, rest, _ = strings.Cut(rest, "/")
+		stage, path, _ = strings.Cut(rest, "/")
+		return api, stage, "/" + path, api != ""
+	}
+	if rest, found := strings.CutPrefix(p, "/restapis/"); found {
+		parts := strings.SplitN(rest, "/", 4)
+		if len(parts) >= 3 && parts[2] == "_user_request_" {
+			path = "/"
+			if len(parts) == 4 {
+				path += parts[3]
+			}
+			return parts[0], parts[1], path, true
+		}
+		return "", "", "", false
+	}
+	host := r.Host
+	if h, _, found := strings.Cut(host, ":"); found {
+		host = h
+	}
+	if id, _, found := strings.Cut(host, ".execute-api."); found && id != "" && !strings.Contains(id, ".") {
+		rest := strings.TrimPrefix(p, "/")
+		stage, path, _ = strings.Cut(rest, "/")
+		return id, stage, "/" + path, true
+	}
+	return "", "", "", false
+}

@@ -1,0 +1,185 @@
+// Package emulator serves the embedded AWS emulator: EC2, IAM, STS, Lambda
+// and API Gateway on one LocalStack-compatible HTTP listener.
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/apidriven/api-driven/emulator/apigateway"
+	"github.com/apidriven/api-driven/emulator/ec2"
+	"github.com/apidriven/api-driven/emulator/iam"
+	"github.com/apidriven/api-driven/emulator/lambda"
+	"github.com/apidriven/api-driven/emulator/lambda/runtime"
+	"github.com/apidriven/api-driven/emulator/protocol"
+	"github.com/apidriven/api-driven/emulator/store"
+	"github.com/apidriven/api-driven/emulator/sts"
+)
+
+// DefaultAddr is LocalStack's edge port, so tools written for LocalStack work.
+const DefaultAddr = "127.0.0.1:4566"
+
+// Version is reported by /_localstack/info and health.
+const Version = "0.1.0"
+
+// Config configures a Server.
+type Config struct {
+	// Addr to listen on; DefaultAddr when empty, "127.0.0.1:0" in tests.
+	Addr string
+	// DataDir persists state across restarts; empty keeps it in memory.
+	DataDir string
+	// TransitionDelay is how long EC2 and Lambda transitional states last.
+	TransitionDelay time.Duration
+	// WorkDir holds unpacked function code and function logs; defaults to
+	// DataDir/lambda, or a temp dir in memory mode.
+	WorkDir string
+	Logger  *slog.Logger
+}
+
+// Server is a running emulator.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	started  time.Time
+	listener net.Listener
+	http     *http.Server
+	url      string
+	tempDir  string
+
+	health     *healthTracker
+	ec2        *ec2.Service
+	iam        *iam.Service
+	sts        *sts.Service
+	lambda     *lambda.Service
+	runtime    *runtime.Manager
+	apigateway *apigateway.Service
+	query      map[string]queryService // by SigV4 service name
+	actions    map[string]string       // action -> service, for unsigned calls
+}
+
+type queryService struct {
+	handler protocol.QueryHandler
+	dialect protocol.Dialect
+}
+
+// New builds the services and loads persisted state, without listening.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, started: time.Now(), health: newHealthTracker()}
+	st, err := store.Open(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	workDir := cfg.WorkDir
+	if workDir == "" && st.Persistent() {
+		workDir = filepath.Join(st.Dir(), "lambda-work")
+	}
+	if workDir == "" {
+		if workDir, err = os.MkdirTemp("", "awsemu-"); err != nil {
+			return nil, fmt.Errorf("failed to create work dir: %w", err)
+		}
+		s.tempDir = workDir
+	}
+	if s.ec2, err = ec2.New(ec2.Options{Store: st, TransitionDelay: cfg.TransitionDelay}); err != nil {
+		return nil, fmt.Errorf("failed to load ec2 state: %w", err)
+	}
+	if s.iam, err = iam.New(iam.Options{Store: st}); err != nil {
+		return nil, fmt.Errorf("failed to load iam state: %w", err)
+	}
+	s.sts = sts.New()
+	s.runtime = runtime.NewManager(runtime.Config{Logger: s.log})
+	if s.lambda, err = lambda.New(lambda.Options{Store: st, Roles: s.iam, Runtime: s.runtime, TransitionDelay: cfg.TransitionDelay, WorkDir: workDir}); err != nil {
+		return nil, fmt.Errorf("failed to load lambda state: %w", err)
+	}
+	if s.apigateway, err = apigateway.New(apigateway.Options{Store: st, Invoker: s.lambda}); err != nil {
+		return nil, fmt.Errorf("failed to load apigateway state: %w", err)
+	}
+	s.query = map[string]queryService{
+		"ec2": {s.ec2, protocol.DialectEC2},
+		"iam": {s.iam, protocol.DialectQuery},
+		"sts": {s.sts, protocol.DialectQuery},
+	}
+	s.actions = map[string]string{}
+	for name, q := range s.query {
+		for _, a := range q.handler.Actions() {
+			s.actions[a] = name
+		}
+	}
+	return s, nil
+}
+
+// Start builds a Server and serves it on cfg.Addr until Close.
+func Start(cfg Config) (*Server, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	s, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		s.shutdownServices()
+		return nil, fmt.Errorf("failed to listen on %s (is another emulator or LocalStack running? stop it or pick another address): %w", cfg.Addr, err)
+	}
+	s.Serve(ln)
+	return s, nil
+}
+
+// Serve serves on ln in the background.
+func (s *Server) Serve(ln net.Listener) {
+	s.listener = ln
+	s.url = "http://" + ln.Addr().String()
+	s.runtime.SetEndpointURL(s.url)
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("emulator stopped serving", "err", err)
+		}
+	}()
+	s.log.Info("emulator listening", "url", s.url, "data_dir", s.cfg.DataDir)
+}
+
+// URL is the base URL clients use as their endpoint.
+func (s *Server) URL() string { return s.url }
+
+// Close stops listening, stops function processes and waits for them.
+func (s *Server) Close() error {
+	return s.Shutdown(context.Background())
+}
+
+// Shutdown stops gracefully within ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var errs []error
+	if s.http != nil {
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, s.shutdownServices())
+	return errors.Join(errs...)
+}
+
+func (s *Server) shutdownServices() error {
+	var errs []error
+	if s.lambda != nil {
+		errs = append(errs, s.lambda.Close())
+	}
+	if s.runtime != nil {
+		errs = append(errs, s.runtime.Close())
+	}
+	if s.tempDir != "" {
+		errs = append(errs, os.RemoveAll(s.tempDir))
+	}
+	return errors.Join(errs...)
+}
