@@ -1,0 +1,135 @@
+// Package status prints one line per step with its duration, the way every
+// target reports progress: "✓ lambda function apidriven-ec2 active (0.4s)",
+// or, on failure, which step failed, why, and what to do about it.
+package status
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// Status writes progress lines to one writer.
+type Status struct {
+	mu  sync.Mutex
+	w   io.Writer
+	now func() time.Time
+}
+
+// New reports to w.
+func New(w io.Writer) *Status {
+	return &Status{w: w, now: time.Now}
+}
+
+// Discard is a Status that prints nothing, for tests and library callers.
+func Discard() *Status { return New(io.Discard) }
+
+// Step is one running step.
+type Step struct {
+	s     *Status
+	name  string
+	start time.Time
+}
+
+// Start begins a step; finish it with Done or Fail.
+func (s *Status) Start(name string) *Step {
+	if s == nil {
+		s = Discard()
+	}
+	return &Step{s: s, name: name, start: s.now()}
+}
+
+// Run runs fn as a step named name and reports its outcome.
+func (s *Status) Run(name string, fn func() error) error {
+	st := s.Start(name)
+	if err := fn(); err != nil {
+		return st.Fail(err)
+	}
+	st.Done("")
+	return nil
+}
+
+// Infof prints an informational line.
+func (s *Status) Infof(format string, args ...any) {
+	if s == nil {
+		return
+	}
+	s.printf("  "+format+"\n", args...)
+}
+
+// Done prints "✓ name detail (1.2s)".
+func (st *Step) Done(detail string) {
+	line := st.name
+	if detail != "" {
+		line += " " + detail
+	}
+	st.s.printf("✓ %s (%s)\n", line, st.elapsed())
+}
+
+// Fail prints "✗ name (1.2s): cause" and, when the error carries one, the
+// fix; it returns the error wrapped with the step's name.
+func (st *Step) Fail(err error) error {
+	st.s.printf("✗ %s (%s): %v\n", st.name, st.elapsed(), err)
+	if fix := FixOf(err); fix != "" {
+		st.s.printf("  → %s\n", fix)
+	}
+	return &StepError{Step: st.name, Err: err}
+}
+
+// Name is the step's name.
+func (st *Step) Name() string { return st.name }
+
+func (st *Step) elapsed() string {
+	d := st.s.now().Sub(st.start)
+	switch {
+	case d < 10*time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	default:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+}
+
+func (s *Status) printf(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintf(s.w, format, args...)
+}
+
+// StepError names the step that failed.
+type StepError struct {
+	Step string
+	Err  error
+}
+
+func (e *StepError) Error() string { return e.Step + ": " + e.Err.Error() }
+func (e *StepError) Unwrap() error { return e.Err }
+
+// fixError attaches a remedy to an error.
+type fixError struct {
+	err error
+	fix string
+}
+
+func (e *fixError) Error() string { return e.err.Error() }
+func (e *fixError) Unwrap() error { return e.err }
+
+// WithFix attaches what the user should do next to err.
+func WithFix(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return &fixError{err: err, fix: fmt.Sprintf(format, args...)}
+}
+
+// FixOf returns the remedy attached to err (or to an error it wraps).
+func FixOf(err error) string {
+	var f *fixError
+	if errors.As(err, &f) {
+		return f.fix
+	}
+	return ""
+}

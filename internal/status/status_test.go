@@ -1,0 +1,76 @@
+package status
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func fakeClock(steps ...time.Duration) func() time.Time {
+	base := time.Unix(0, 0)
+	i := 0
+	return func() time.Time {
+		t := base
+		if i < len(steps) {
+			base = base.Add(steps[i])
+		}
+		i++
+		return t
+	}
+}
+
+func TestStepLines(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(s *Status) error
+		want []string
+	}{
+		{
+			name: "success with detail",
+			run: func(s *Status) error {
+				s.Start("lambda function apidriven-ec2").Done("active")
+				return nil
+			},
+			want: []string{"✓ lambda function apidriven-ec2 active (400ms)"},
+		},
+		{
+			name: "failure with fix",
+			run: func(s *Status) error {
+				return s.Run("up", func() error {
+					return WithFix(errors.New("port 4566 is busy"), "stop what listens there: %s", "ss -ltnp 'sport = :4566'")
+				})
+			},
+			want: []string{"✗ up (400ms): port 4566 is busy", "  → stop what listens there: ss -ltnp 'sport = :4566'"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			s := New(&buf)
+			s.now = fakeClock(400 * time.Millisecond)
+			err := tt.run(s)
+			got := strings.Split(strings.TrimSpace(buf.String()), "\n")
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			if err != nil {
+				var se *StepError
+				if !errors.As(err, &se) || se.Step != "up" {
+					t.Fatalf("error %v does not name its step", err)
+				}
+			}
+		})
+	}
+}
+
+func TestElapsedFormats(t *testing.T) {
+	var buf bytes.Buffer
+	s := New(&buf)
+	s.now = fakeClock(2500 * time.Millisecond)
+	s.Start("deploy").Done("")
+	if !strings.Contains(buf.String(), "(2.5s)") {
+		t.Fatalf("got %q", buf.String())
+	}
+}
