@@ -1,0 +1,194 @@
+package build
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apidriven/api-driven/internal/status"
+)
+
+// Flags are the go build flags of the function binary: static, no RPC
+// shim (provided.al2023 speaks the Runtime API), reproducible, small.
+var Flags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w"}
+
+// zipTime is the fixed mtime inside the zip, so the same binary always
+// yields the same bytes and therefore the same CodeSha256.
+var zipTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Options says what to build and where.
+type Options struct {
+	Dir      string   // module root; the go commands run here
+	Package  string   // default "./lambda"
+	OutDir   string   // default Dir/.apidriven/build
+	Platform Platform // target GOOS/GOARCH
+	Status   *status.Status
+}
+
+// Result is a built (or reused) function package.
+type Result struct {
+	Zip        string // path of function.zip
+	Code       []byte // the zip's bytes, for Lambda CreateFunction/UpdateFunctionCode
+	CodeSha256 string // base64 SHA-256 of the zip, as Lambda reports it
+	Skipped    bool   // nothing changed since the last build
+}
+
+// Lambda builds the function binary `bootstrap` and zips it, or reuses the
+// previous zip when the sources, go.mod/go.sum and platform are unchanged.
+func Lambda(ctx context.Context, o Options) (*Result, error) {
+	if o.Package == "" {
+		o.Package = "./lambda"
+	}
+	if o.OutDir == "" {
+		o.OutDir = filepath.Join(o.Dir, ".apidriven", "build")
+	}
+	zipPath := filepath.Join(o.OutDir, "function.zip")
+	stampPath := zipPath + ".inputs"
+	step := o.Status.Start(fmt.Sprintf("build lambda %s for %s", o.Package, o.Platform))
+
+	inputs, err := inputsHash(ctx, o)
+	if err != nil {
+		return nil, step.Fail(err)
+	}
+	if old, err := os.ReadFile(stampPath); err == nil && strings.TrimSpace(string(old)) == inputs {
+		if code, err := os.ReadFile(zipPath); err == nil {
+			step.Done("up to date, nothing changed since the last build: " + rel(o.Dir, zipPath))
+			return &Result{Zip: zipPath, Code: code, CodeSha256: codeSha256(code), Skipped: true}, nil
+		}
+	}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return nil, step.Fail(fmt.Errorf("failed to create %s: %w", o.OutDir, err))
+	}
+	bin := filepath.Join(o.OutDir, "bootstrap")
+	args := append([]string{"build"}, Flags...)
+	args = append(args, "-o", bin, o.Package)
+	if out, err := goCmd(ctx, o, args...); err != nil {
+		return nil, step.Fail(status.WithFix(fmt.Errorf("failed to compile %s: %w\n%s", o.Package, err, out),
+			"fix the compile error above, then run `go tool mage build` again"))
+	}
+	code, err := zipBootstrap(bin)
+	if err != nil {
+		return nil, step.Fail(err)
+	}
+	if err := writeAtomic(zipPath, code); err != nil {
+		return nil, step.Fail(err)
+	}
+	if err := writeAtomic(stampPath, []byte(inputs+"\n")); err != nil {
+		return nil, step.Fail(err)
+	}
+	step.Done(fmt.Sprintf("→ %s (%d KiB)", rel(o.Dir, zipPath), len(code)/1024))
+	return &Result{Zip: zipPath, Code: code, CodeSha256: codeSha256(code)}, nil
+}
+
+// inputsHash covers every file of the main module's packages the function
+// depends on (for this platform and tags), go.mod, go.sum, the toolchain,
+// the flags and the platform.
+func inputsHash(ctx context.Context, o Options) (string, error) {
+	out, err := goCmd(ctx, o, "list", "-deps", "-tags", "lambda.norpc",
+		"-f", "{{if .Module}}{{if .Module.Main}}{{.Dir}}{{end}}{{end}}", o.Package)
+	if err != nil {
+		return "", status.WithFix(fmt.Errorf("failed to list the packages of %s: %w\n%s", o.Package, err, out),
+			"check that %s exists and compiles: go build %s", o.Package, o.Package)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "platform %s\ngo %s\nflags %q\n", o.Platform, runtime.Version(), Flags)
+	files := []string{filepath.Join(o.Dir, "go.mod"), filepath.Join(o.Dir, "go.sum")}
+	for _, dir := range strings.Fields(string(out)) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return "", fmt.Errorf("failed to read %s: %w", dir, err)
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() {
+				files = append(files, filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if os.IsNotExist(err) {
+			continue // go.sum may be absent in a module without dependencies
+		}
+		if err != nil {
+			return "", fmt.Errorf("failed to read %s: %w", f, err)
+		}
+		fmt.Fprintf(h, "%s %d\n", rel(o.Dir, f), len(data))
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func goCmd(ctx context.Context, o Options, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = o.Dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+o.Platform.GOOS, "GOARCH="+o.Platform.GOARCH)
+	return cmd.CombinedOutput()
+}
+
+// zipBootstrap packs the binary as `bootstrap` at the zip root, mode 0755,
+// with a fixed mtime: provided.al2023 executes /var/task/bootstrap.
+func zipBootstrap(bin string) ([]byte, error) {
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read %s: %w", bin, err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	hdr := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: zipTime}
+	hdr.SetMode(0o755)
+	w, err := zw.CreateHeader(hdr)
+	if err != nil {
+		return nil, fmt.Errorf("failed to add bootstrap to the zip: %w", err)
+	}
+	if _, err := io.Copy(w, bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("failed to compress bootstrap: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("failed to finish the zip: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func codeSha256(b []byte) string {
+	sum := sha256.Sum256(b)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("failed to write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("failed to write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("failed to write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("failed to write %s: %w", path, err)
+	}
+	return nil
+}
+
+func rel(base, path string) string {
+	if r, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}
