@@ -4,11 +4,13 @@ package lambda
 
 import (
 	"context"
-	"net/http"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/apidriven/api-driven/emulator/lambda/runtime"
-	"github.com/apidriven/api-driven/emulator/protocol"
 	"github.com/apidriven/api-driven/emulator/store"
 )
 
@@ -26,28 +28,95 @@ type Options struct {
 	TransitionDelay time.Duration
 	// WorkDir holds unpacked code and function logs (a temp dir when empty).
 	WorkDir string
+	// MaxAsyncInvocations bounds Event invocations running at once (default 64).
+	MaxAsyncInvocations int
 }
 
 // Service is the Lambda emulator.
 type Service struct {
-	opts Options
+	opts    Options
+	workDir string
+	tempDir string // created by New, removed by Close
+
+	mu        sync.Mutex
+	functions map[string]*function // by key(region, name)
+	closed    bool                 // no Event invocation starts once set
+
+	// Event invocations run in the background under bgCtx, bounded by asyncSlots.
+	bgCtx      context.Context
+	bgCancel   context.CancelFunc
+	bg         sync.WaitGroup
+	asyncSlots chan struct{}
+	closeOnce  sync.Once
 }
 
-// New loads persisted functions from opts.Store, if any.
+// New loads persisted functions from opts.Store, if any. Their code is
+// unpacked again lazily, on first invoke.
 func New(opts Options) (*Service, error) {
-	return &Service{opts: opts}, nil
+	if opts.Store == nil {
+		opts.Store = &store.Store{}
+	}
+	if opts.MaxAsyncInvocations <= 0 {
+		opts.MaxAsyncInvocations = 64
+	}
+	s := &Service{opts: opts, workDir: opts.WorkDir, functions: map[string]*function{}}
+	if s.workDir == "" {
+		dir, err := os.MkdirTemp("", "lambda-")
+		if err != nil {
+			return nil, fmt.Errorf("failed to create lambda work dir: %w", err)
+		}
+		s.workDir, s.tempDir = dir, dir
+	}
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	s.asyncSlots = make(chan struct{}, opts.MaxAsyncInvocations)
+	return s, nil
 }
 
-// ServeHTTP answers the Lambda control-plane and Invoke API.
-func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	protocol.WriteRESTJSONError(w, protocol.NotFound("ResourceNotFoundException", "not implemented"))
+// Close cancels Event invocations still running, waits for them and removes
+// the temporary work dir.
+func (s *Service) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		s.bgCancel()
+		s.bg.Wait()
+		if s.tempDir != "" {
+			if rmErr := os.RemoveAll(s.tempDir); rmErr != nil {
+				err = fmt.Errorf("failed to remove lambda work dir: %w", rmErr)
+			}
+		}
+	})
+	return err
 }
 
-// InvokeFunction invokes a function by name or ARN synchronously, for API
-// Gateway integrations. functionError is "" on success.
-func (s *Service) InvokeFunction(ctx context.Context, region, ref string, payload []byte) (out []byte, functionError string, err error) {
-	return nil, "", protocol.NotFound("ResourceNotFoundException", "Function not found: %s", ref)
+func (s *Service) now() time.Time { return time.Now() }
+
+// lookup returns the live record; callers hold s.mu.
+func (s *Service) lookup(region string, r ref) (*function, error) {
+	if r.Region != "" {
+		region = r.Region
+	}
+	if r.Qualifier != "" && r.Qualifier != latest {
+		return nil, errNotFound(region, r.Name+":"+r.Qualifier)
+	}
+	f, ok := s.functions[key(region, r.Name)]
+	if !ok {
+		return nil, errNotFound(region, r.Name)
+	}
+	return f, nil
 }
 
-// Close stops running functions.
-func (s *Service) Close() error { return nil }
+// evict stops warm processes of a function whose code or configuration
+// changed or which was deleted.
+func (s *Service) evict(name string) {
+	if s.opts.Runtime != nil {
+		s.opts.Runtime.Evict(name)
+	}
+}
+
+var errNoRuntime = errors.New("no function runtime is configured")

@@ -1,0 +1,225 @@
+package lambda
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/apidriven/api-driven/emulator/protocol"
+)
+
+const (
+	// maxZipBytes is AWS's limit on a zip uploaded inline.
+	maxZipBytes = 50 << 20
+	// maxUnzippedBytes is AWS's limit on the unpacked code.
+	maxUnzippedBytes = 262144000
+	// maxZipEntries guards against archives made of millions of tiny files.
+	maxZipEntries = 50000
+)
+
+var errUnzip = invalidParam("Could not unzip uploaded file. Please check your file, then try to upload again.")
+
+// bundle is an uploaded deployment package, checked but not yet unpacked.
+type bundle struct {
+	zip    []byte
+	sha256 string // base64, as AWS reports it
+	hex    string
+}
+
+// inspectZip checks an uploaded package the way AWS does at upload time: a
+// readable zip within the size limits whose entries stay inside the code
+// directory. A missing bootstrap is accepted; Invoke reports it.
+func inspectZip(data []byte) (*bundle, *protocol.Error) {
+	if len(data) == 0 {
+		return nil, errUnzip
+	}
+	if len(data) > maxZipBytes {
+		return nil, protocol.Errorf(413, "RequestEntityTooLargeException", "Zipped size must be smaller than %d bytes", maxZipBytes)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, errUnzip
+	}
+	if len(zr.File) > maxZipEntries {
+		return nil, invalidParam("The uploaded zip has %d entries; at most %d are accepted.", len(zr.File), maxZipEntries)
+	}
+	var total uint64
+	for _, f := range zr.File {
+		if _, ok := entryPath(f.Name); !ok {
+			return nil, errUnzip
+		}
+		total += f.UncompressedSize64
+		if total > maxUnzippedBytes {
+			return nil, invalidParam("Unzipped size must be smaller than %d bytes", maxUnzippedBytes)
+		}
+	}
+	sum := sha256.Sum256(data)
+	return &bundle{zip: data, sha256: base64.StdEncoding.EncodeToString(sum[:]), hex: hex.EncodeToString(sum[:])}, nil
+}
+
+// entryPath is a zip entry's local relative path; ok is false for absolute
+// paths and paths that climb out of the code directory (zip slip).
+func entryPath(name string) (string, bool) {
+	if name == "" || strings.Contains(name, "\\") || strings.ContainsRune(name, 0) {
+		return "", false
+	}
+	clean := path.Clean(strings.TrimSuffix(name, "/"))
+	if clean == "." {
+		return "", true // the root directory entry itself
+	}
+	if !filepath.IsLocal(clean) {
+		return "", false
+	}
+	return clean, true
+}
+
+// zipReadError marks failures reading the archive (the caller's fault), as
+// opposed to failures writing to disk (ours).
+type zipReadError struct{ err error }
+
+func (e zipReadError) Error() string { return "failed to read zip: " + e.err.Error() }
+func (e zipReadError) Unwrap() error { return e.err }
+
+// unpack extracts data into dir, keeping exec bits. It extracts into a
+// sibling temp dir and renames, so dir is either complete or absent; an
+// existing dir is left alone (the name is content-addressed).
+func unpack(data []byte, dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("failed to create %s: %w", parent, err)
+	}
+	tmp, err := os.MkdirTemp(parent, ".unpack-*")
+	if err != nil {
+		return fmt.Errorf("failed to create unpack dir: %w", err)
+	}
+	defer os.RemoveAll(tmp) // no-op once renamed
+	if err := extract(data, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, statErr := os.Stat(dir); statErr == nil {
+			return nil // a concurrent unpack of the same content won
+		}
+		return fmt.Errorf("failed to move code into %s: %w", dir, err)
+	}
+	return nil
+}
+
+func extract(data []byte, root string) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return zipReadError{err}
+	}
+	var budget int64 = maxUnzippedBytes
+	for _, f := range zr.File {
+		rel, ok := entryPath(f.Name)
+		if !ok {
+			return zipReadError{fmt.Errorf("entry %q escapes the code directory", f.Name)}
+		}
+		if rel == "" {
+			continue
+		}
+		target := filepath.Join(root, filepath.FromSlash(rel))
+		mode := f.Mode()
+		switch {
+		case mode.IsDir():
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				return fmt.Errorf("failed to create %s: %w", target, err)
+			}
+		case mode&fs.ModeSymlink != 0:
+			if err := extractSymlink(f, rel, target); err != nil {
+				return err
+			}
+		case mode.IsRegular():
+			n, err := extractFile(f, target, budget)
+			if err != nil {
+				return err
+			}
+			budget -= n
+		default:
+			return zipReadError{fmt.Errorf("entry %q is not a file, directory or symlink", f.Name)}
+		}
+	}
+	return nil
+}
+
+func extractFile(f *zip.File, target string, budget int64) (int64, error) {
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return 0, fmt.Errorf("failed to create %s: %w", filepath.Dir(target), err)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return 0, zipReadError{err}
+	}
+	defer rc.Close()
+	// Keep the archive's exec bits; everything stays readable by the owner.
+	perm := f.Mode().Perm()&0o755 | 0o600
+	out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return 0, fmt.Errorf("failed to create %s: %w", target, err)
+	}
+	n, copyErr := io.Copy(out, io.LimitReader(rc, budget+1))
+	closeErr := out.Close()
+	switch {
+	case copyErr != nil:
+		var pathErr *fs.PathError
+		if errors.As(copyErr, &pathErr) {
+			return 0, fmt.Errorf("failed to write %s: %w", target, copyErr)
+		}
+		return 0, zipReadError{copyErr}
+	case n > budget:
+		return 0, zipReadError{fmt.Errorf("unzipped size exceeds %d bytes", maxUnzippedBytes)}
+	case closeErr != nil:
+		return 0, fmt.Errorf("failed to write %s: %w", target, closeErr)
+	}
+	return n, nil
+}
+
+// extractSymlink accepts only relative links that stay inside the code.
+func extractSymlink(f *zip.File, rel, target string) error {
+	rc, err := f.Open()
+	if err != nil {
+		return zipReadError{err}
+	}
+	defer rc.Close()
+	dest, err := io.ReadAll(io.LimitReader(rc, 4096))
+	if err != nil {
+		return zipReadError{err}
+	}
+	link := string(dest)
+	if link == "" || path.IsAbs(link) || !isLocalJoin(rel, link) {
+		return zipReadError{fmt.Errorf("symlink %q points outside the code directory", f.Name)}
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return fmt.Errorf("failed to create %s: %w", filepath.Dir(target), err)
+	}
+	if err := os.Symlink(link, target); err != nil {
+		return fmt.Errorf("failed to create symlink %s: %w", target, err)
+	}
+	return nil
+}
+
+func isLocalJoin(rel, link string) bool {
+	j := path.Clean(path.Join(path.Dir(rel), link))
+	return j != ".." && !strings.HasPrefix(j, "../") && !path.IsAbs(j)
+}
+
+// hasBootstrap reports whether dir holds an executable bootstrap, which is
+// what a custom runtime starts.
+func hasBootstrap(dir string) bool {
+	st, err := os.Stat(filepath.Join(dir, "bootstrap"))
+	return err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0
+}

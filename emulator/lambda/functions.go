@@ -1,0 +1,372 @@
+package lambda
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/apidriven/api-driven/emulator/protocol"
+)
+
+type codeInput struct {
+	ZipFile         []byte `json:"ZipFile"`
+	S3Bucket        string `json:"S3Bucket"`
+	S3Key           string `json:"S3Key"`
+	S3ObjectVersion string `json:"S3ObjectVersion"`
+	ImageURI        string `json:"ImageUri"`
+}
+
+type createInput struct {
+	configInput
+	FunctionName  *string           `json:"FunctionName"`
+	Code          *codeInput        `json:"Code"`
+	Publish       bool              `json:"Publish"`
+	PackageType   string            `json:"PackageType"`
+	Tags          map[string]string `json:"Tags"`
+	Architectures []string          `json:"Architectures"`
+}
+
+// checkCode turns the Code of a request into a checked bundle.
+func checkCode(c *codeInput) (*bundle, *protocol.Error) {
+	switch {
+	case c.ImageURI != "":
+		return nil, invalidParam("Container images are not supported by this emulator: send the code as Code.ZipFile with PackageType Zip.")
+	case c.S3Bucket != "" || c.S3Key != "":
+		return nil, invalidParam("S3 is not emulated, so Code.S3Bucket/S3Key cannot be read: send the zip inline as Code.ZipFile instead.")
+	}
+	return inspectZip(c.ZipFile)
+}
+
+func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, region string) error {
+	var in createInput
+	if err := decodeBody(r, &in); err != nil {
+		return err
+	}
+	var failures []string
+	name := ""
+	if in.FunctionName == nil {
+		failures = append(failures, constraint(nil, "functionName", "Member must not be null"))
+	} else {
+		ref, perr := parseRef(*in.FunctionName)
+		switch {
+		case perr != nil:
+			return perr
+		case !nameRE.MatchString(ref.Name) || ref.Qualifier != "":
+			failures = append(failures, constraint(*in.FunctionName, "functionName", "Member must satisfy regular expression pattern: "+functionRefPattern))
+		case len(ref.Name) > 64:
+			failures = append(failures, constraint(ref.Name, "functionName", "Member must have length less than or equal to 64"))
+		}
+		if ref.Region != "" {
+			region = ref.Region
+		}
+		name = ref.Name
+	}
+	if in.Role == nil {
+		failures = append(failures, constraint(nil, "role", "Member must not be null"))
+	}
+	if in.Code == nil {
+		failures = append(failures, constraint(nil, "code", "Member must not be null"))
+	}
+	if msg := checkArchitectures(in.Architectures); msg != "" {
+		failures = append(failures, msg)
+	}
+	failures = append(failures, in.constraints()...)
+	if err := validationError(failures...); err != nil {
+		return err
+	}
+	if in.PackageType == "Image" {
+		return invalidParam("Container images are not supported by this emulator: send the code as Code.ZipFile with PackageType Zip.")
+	}
+	if in.Runtime == nil || in.Handler == nil || *in.Handler == "" {
+		return invalidParam("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+	}
+	if err := in.semantics(s.opts.Roles); err != nil {
+		return err
+	}
+	b, perr := checkCode(in.Code)
+	if perr != nil {
+		return perr
+	}
+
+	s.mu.Lock()
+	_, exists := s.functions[key(region, name)]
+	s.mu.Unlock()
+	if exists {
+		return protocol.Conflict("ResourceConflictException", "Function already exist: %s", name)
+	}
+	// Unpacking happens outside the lock: code is content-addressed.
+	if err := s.storeCode(region, name, b); err != nil {
+		return codeError(err)
+	}
+
+	now := s.now()
+	f := &function{
+		Name: name, Region: region, Timeout: 3, MemorySize: 128, Architectures: []string{"x86_64"},
+		EphemeralSize: 512, LogFormat: "Text", LogGroup: "/aws/lambda/" + name, TracingMode: "PassThrough",
+		Tags: in.Tags, CodeSHA256: b.sha256, CodeHex: b.hex, CodeSize: int64(len(b.zip)),
+		LastModified: now, Created: now, RevisionID: protocol.RequestID(), Generation: protocol.RequestID(),
+	}
+	in.apply(f)
+	if in.Architectures != nil {
+		f.Architectures = in.Architectures
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, exists := s.functions[key(region, name)]; exists {
+		return protocol.Conflict("ResourceConflictException", "Function already exist: %s", name)
+	}
+	s.functions[key(region, name)] = f
+	if err := s.save(); err != nil {
+		delete(s.functions, key(region, name))
+		return serviceError(err)
+	}
+	protocol.WriteJSON(w, http.StatusCreated, s.configuration(f, now))
+	return nil
+}
+
+// codeError maps a failure to store or unpack code: a bad archive is the
+// caller's mistake, anything else is ours.
+func codeError(err error) error {
+	var zerr zipReadError
+	if errors.As(err, &zerr) {
+		return errUnzip
+	}
+	return serviceError(err)
+}
+
+func (s *Service) getFunction(w http.ResponseWriter, r *http.Request, region string, rf ref) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := s.lookup(region, rf)
+	if err != nil {
+		return err
+	}
+	out := getFunctionOutput{
+		Configuration: s.configuration(f, s.now()),
+		Code:          codeLocation{RepositoryType: "S3", Location: codeURL(r, f)},
+	}
+	if len(f.Tags) > 0 {
+		out.Tags = f.Tags
+	}
+	protocol.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Service) getConfiguration(w http.ResponseWriter, region string, rf ref) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := s.lookup(region, rf)
+	if err != nil {
+		return err
+	}
+	protocol.WriteJSON(w, http.StatusOK, s.configuration(f, s.now()))
+	return nil
+}
+
+type listOutput struct {
+	Functions  []functionConfiguration `json:"Functions"`
+	NextMarker string                  `json:"NextMarker,omitempty"`
+}
+
+// listFunctions pages through the region's functions in name order; the
+// marker is the name the next page starts at.
+func (s *Service) listFunctions(w http.ResponseWriter, r *http.Request, region string) error {
+	q := r.URL.Query()
+	limit := 50
+	if v := q.Get("MaxItems"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return validationError(constraint(v, "maxItems", "Member must have value between 1 and 10000"))
+		}
+		limit = n
+	}
+	marker := q.Get("Marker")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var names []string
+	for _, f := range s.functions {
+		if f.Region == region && f.Name >= marker {
+			names = append(names, f.Name)
+		}
+	}
+	sort.Strings(names)
+	out := listOutput{Functions: []functionConfiguration{}}
+	now := s.now()
+	for i, n := range names {
+		if i == limit {
+			out.NextMarker = n
+			break
+		}
+		out.Functions = append(out.Functions, s.configuration(s.functions[key(region, n)], now))
+	}
+	protocol.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Service) updateConfiguration(w http.ResponseWriter, r *http.Request, region string, rf ref) error {
+	var in configInput
+	if err := decodeBody(r, &in); err != nil {
+		return err
+	}
+	if err := validationError(in.constraints()...); err != nil {
+		return err
+	}
+	if err := in.semantics(s.opts.Roles); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := s.lookup(region, rf)
+	if err != nil {
+		return err
+	}
+	if err := s.checkUpdatable(f, in.RevisionID); err != nil {
+		return err
+	}
+	prev := f.clone()
+	in.apply(f)
+	s.touch(f)
+	if err := s.save(); err != nil {
+		*f = *prev
+		return serviceError(err)
+	}
+	s.evict(f.Name)
+	protocol.WriteJSON(w, http.StatusOK, s.configuration(f, f.Updated))
+	return nil
+}
+
+type updateCodeInput struct {
+	codeInput
+	Publish       bool     `json:"Publish"`
+	DryRun        bool     `json:"DryRun"`
+	RevisionID    string   `json:"RevisionId"`
+	Architectures []string `json:"Architectures"`
+}
+
+func (s *Service) updateCode(w http.ResponseWriter, r *http.Request, region string, rf ref) error {
+	var in updateCodeInput
+	if err := decodeBody(r, &in); err != nil {
+		return err
+	}
+	if msg := checkArchitectures(in.Architectures); msg != "" {
+		return validationError(msg)
+	}
+	b, perr := checkCode(&in.codeInput)
+	if perr != nil {
+		return perr
+	}
+	s.mu.Lock()
+	f, err := s.lookup(region, rf)
+	if err == nil {
+		err = s.checkUpdatable(f, in.RevisionID)
+	}
+	var name string
+	if err == nil {
+		region, name = f.Region, f.Name
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if !in.DryRun {
+		if err := s.storeCode(region, name, b); err != nil {
+			return codeError(err)
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Re-check: the function may have changed while the code was unpacked.
+	f, err = s.lookup(region, ref{Name: name})
+	if err != nil {
+		return err
+	}
+	if err := s.checkUpdatable(f, in.RevisionID); err != nil {
+		return err
+	}
+	if in.DryRun {
+		c := s.configuration(f, s.now())
+		c.CodeSha256, c.CodeSize = b.sha256, int64(len(b.zip))
+		protocol.WriteJSON(w, http.StatusOK, c)
+		return nil
+	}
+	prev := f.clone()
+	f.CodeSHA256, f.CodeHex, f.CodeSize = b.sha256, b.hex, int64(len(b.zip))
+	if in.Architectures != nil {
+		f.Architectures = in.Architectures
+	}
+	s.touch(f)
+	if err := s.save(); err != nil {
+		*f = *prev
+		return serviceError(err)
+	}
+	s.evict(f.Name)
+	if prev.CodeHex != f.CodeHex {
+		s.dropCode(region, name, prev.CodeHex)
+	}
+	protocol.WriteJSON(w, http.StatusOK, s.configuration(f, f.Updated))
+	return nil
+}
+
+// checkUpdatable refuses a change while the previous one has not settled,
+// and a change based on a stale RevisionId; callers hold s.mu.
+func (s *Service) checkUpdatable(f *function, revisionID string) error {
+	if f.status(s.now(), s.opts.TransitionDelay).LastUpdateStatus == "InProgress" {
+		return errUpdateInProgress(f.arn())
+	}
+	if revisionID != "" && revisionID != f.RevisionID {
+		return protocol.Errorf(http.StatusPreconditionFailed, "PreconditionFailedException",
+			"The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+	}
+	return nil
+}
+
+// touch records a code or configuration change; callers hold s.mu.
+func (s *Service) touch(f *function) {
+	now := s.now()
+	f.LastModified, f.Updated = now, now
+	f.RevisionID, f.Generation = protocol.RequestID(), protocol.RequestID()
+}
+
+func (s *Service) deleteFunction(w http.ResponseWriter, region string, rf ref) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := s.lookup(region, rf)
+	if err != nil {
+		return err
+	}
+	delete(s.functions, key(f.Region, f.Name))
+	if err := s.save(); err != nil {
+		s.functions[key(f.Region, f.Name)] = f
+		return serviceError(err)
+	}
+	s.evict(f.Name)
+	s.dropFunction(f.Region, f.Name, f.CodeHex)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// downloadCode serves the zip GetFunction's Code.Location points at.
+func (s *Service) downloadCode(w http.ResponseWriter, region string, rf ref) error {
+	s.mu.Lock()
+	f, err := s.lookup(region, rf)
+	var name, hexSum string
+	if err == nil {
+		region, name, hexSum = f.Region, f.Name, f.CodeHex
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	data, rerr := s.readCode(region, name, hexSum)
+	if rerr != nil {
+		return serviceError(rerr)
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(data)
+	return nil
+}

@@ -1,0 +1,267 @@
+package lambda
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/apidriven/api-driven/emulator/lambda/runtime"
+	"github.com/apidriven/api-driven/emulator/protocol"
+)
+
+const (
+	// maxSyncPayload and maxAsyncPayload are AWS's invocation payload limits.
+	maxSyncPayload  = 6 << 20
+	maxAsyncPayload = 1 << 20
+	// logTailBytes is how much log X-Amz-Log-Type: Tail returns, as in AWS.
+	logTailBytes = 4096
+	// asyncGrace is added to a function's timeout as the deadline of an
+	// Event invocation, so that a stuck runtime cannot hold Close forever.
+	asyncGrace = 30 * time.Second
+)
+
+func (s *Service) invoke(w http.ResponseWriter, r *http.Request, region string, rf ref) error {
+	invType := r.Header.Get("X-Amz-Invocation-Type")
+	if invType == "" {
+		invType = "RequestResponse"
+	}
+	if invType != "RequestResponse" && invType != "Event" && invType != "DryRun" {
+		return validationError(constraint(invType, "invocationType", "Member must satisfy enum value set: [Event, RequestResponse, DryRun]"))
+	}
+	logType := r.Header.Get("X-Amz-Log-Type")
+	if logType != "" && logType != "None" && logType != "Tail" {
+		return validationError(constraint(logType, "logType", "Member must satisfy enum value set: [None, Tail]"))
+	}
+	limit := int64(maxSyncPayload)
+	if invType == "Event" {
+		limit = maxAsyncPayload
+	}
+	payload, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return protocol.BadRequest("InvalidRequestContentException", "Could not read request body: %v", err)
+	}
+	if int64(len(payload)) > limit {
+		return protocol.Errorf(http.StatusRequestEntityTooLarge, "RequestTooLargeException",
+			"Request must be smaller than %d bytes for the InvokeFunction operation", limit)
+	}
+	if err := checkPayload(payload); err != nil {
+		return err
+	}
+	fn, err := s.prepare(region, rf)
+	if err != nil {
+		return err
+	}
+	switch invType {
+	case "DryRun":
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	case "Event":
+		if err := s.invokeAsync(fn, payload); err != nil {
+			return err
+		}
+		w.Header().Set("X-Amzn-RequestId", protocol.RequestID())
+		w.WriteHeader(http.StatusAccepted)
+		return nil
+	}
+	var offset int64
+	if logType == "Tail" {
+		offset = logSize(fn.LogPath)
+	}
+	res, err := s.execute(r.Context(), fn, payload)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Amz-Executed-Version", latest)
+	if res.RequestID != "" {
+		h.Set("X-Amzn-RequestId", res.RequestID)
+	}
+	if res.FunctionError != "" {
+		h.Set("X-Amz-Function-Error", res.FunctionError)
+	}
+	if logType == "Tail" {
+		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(logTail(fn.LogPath, offset)))
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(res.Payload)
+	return nil
+}
+
+// checkPayload requires JSON, as Lambda does for every invocation payload.
+func checkPayload(payload []byte) error {
+	if len(payload) > 0 && !json.Valid(payload) {
+		var v any
+		err := json.Unmarshal(payload, &v)
+		return protocol.BadRequest("InvalidRequestContentException",
+			"Could not parse request body into json: Could not parse payload into json: %v", err)
+	}
+	return nil
+}
+
+// InvokeFunction invokes a function by name or ARN synchronously, for API
+// Gateway integrations. functionError is "" on success. Errors are
+// *protocol.Error values with Lambda's codes.
+func (s *Service) InvokeFunction(ctx context.Context, region, ref string, payload []byte) (out []byte, functionError string, err error) {
+	rf, perr := parseRef(ref)
+	if perr != nil {
+		return nil, "", perr
+	}
+	if len(payload) > maxSyncPayload {
+		return nil, "", protocol.Errorf(http.StatusRequestEntityTooLarge, "RequestTooLargeException",
+			"Request must be smaller than %d bytes for the InvokeFunction operation", maxSyncPayload)
+	}
+	if err := checkPayload(payload); err != nil {
+		return nil, "", err
+	}
+	fn, err := s.prepare(region, rf)
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := s.execute(ctx, fn, payload)
+	if err != nil {
+		return nil, "", err
+	}
+	return res.Payload, res.FunctionError, nil
+}
+
+// prepare resolves the function and snapshots what the runtime needs,
+// refusing a function that is still being created.
+func (s *Service) prepare(region string, rf ref) (runtime.Function, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := s.lookup(region, rf)
+	if err != nil {
+		return runtime.Function{}, err
+	}
+	if st := f.status(s.now(), s.opts.TransitionDelay).State; st != "Active" {
+		return runtime.Function{}, protocol.Conflict("ResourceConflictException",
+			"The operation cannot be performed at this time. The function is currently in the following state: %s", st)
+	}
+	return runtime.Function{
+		Name:     f.Name,
+		Version:  latest,
+		ARN:      f.arn(),
+		Runtime:  f.Runtime,
+		Handler:  f.Handler,
+		CodeDir:  s.codeDir(f.Region, f.Name, f.CodeHex),
+		CodeSHA:  f.CodeSHA256,
+		Revision: f.Generation,
+		Env:      maps.Clone(f.Env),
+		Region:   f.Region,
+		Timeout:  time.Duration(f.Timeout) * time.Second,
+		MemoryMB: f.MemorySize,
+		LogPath:  s.logPath(f.Region, f.Name),
+	}, nil
+}
+
+// execute runs one invocation: unpacks code if needed, reports a missing
+// bootstrap the way AWS does (a function error, not an API error) and
+// hands the rest to the runtime manager.
+func (s *Service) execute(ctx context.Context, fn runtime.Function, payload []byte) (*runtime.Result, error) {
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	}
+	hexSum := filepath.Base(fn.CodeDir)
+	if _, err := s.ensureCode(fn.Region, fn.Name, hexSum); err != nil {
+		return nil, serviceError(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(fn.LogPath), 0o755); err != nil {
+		return nil, serviceError(fmt.Errorf("failed to create log dir: %w", err))
+	}
+	if !hasBootstrap(fn.CodeDir) {
+		return invalidEntrypoint(fn), nil
+	}
+	if s.opts.Runtime == nil {
+		return nil, serviceError(errNoRuntime)
+	}
+	res, err := s.opts.Runtime.Invoke(ctx, fn, payload)
+	if err != nil {
+		var perr *protocol.Error
+		if errors.As(err, &perr) {
+			return nil, perr
+		}
+		if ctx.Err() != nil {
+			return nil, protocol.Errorf(http.StatusRequestTimeout, "RequestCanceled", "the invocation was canceled: %v", ctx.Err())
+		}
+		return nil, serviceError(fmt.Errorf("failed to invoke function %s: %w", fn.Name, err))
+	}
+	return res, nil
+}
+
+// invalidEntrypoint is what AWS answers when the package has no executable
+// bootstrap: the upload was accepted, the invocation fails.
+func invalidEntrypoint(fn runtime.Function) *runtime.Result {
+	id := protocol.RequestID()
+	msg := fmt.Sprintf("RequestId: %s Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]", id)
+	if f, err := os.OpenFile(fn.LogPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
+		_, _ = fmt.Fprintf(f, "INIT_REPORT Init Duration: 0.00 ms Phase: init Status: error Error Type: Runtime.InvalidEntrypoint\n%s\n", msg)
+		_ = f.Close()
+	}
+	body, _ := json.Marshal(map[string]string{"errorType": "Runtime.InvalidEntrypoint", "errorMessage": msg})
+	return &runtime.Result{Payload: body, FunctionError: "Unhandled", RequestID: id}
+}
+
+// invokeAsync queues an Event invocation; at most MaxAsyncInvocations run
+// at once, beyond that the caller is throttled as AWS would.
+func (s *Service) invokeAsync(fn runtime.Function, payload []byte) error {
+	select {
+	case s.asyncSlots <- struct{}{}:
+	default:
+		return protocol.Errorf(http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.")
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		<-s.asyncSlots
+		return protocol.Errorf(http.StatusServiceUnavailable, "ServiceException", "the emulator is shutting down")
+	}
+	s.bg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.bg.Done()
+		defer func() { <-s.asyncSlots }()
+		ctx, cancel := context.WithTimeout(s.bgCtx, fn.Timeout+asyncGrace)
+		defer cancel()
+		// The outcome of an Event invocation is only visible in the log.
+		_, _ = s.execute(ctx, fn, payload)
+	}()
+	return nil
+}
+
+func logSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// logTail returns what the invocation appended to the log since offset, at
+// most the last logTailBytes. Concurrent invocations of the same function
+// may interleave their lines in it.
+func logTail(path string, offset int64) []byte {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	end := logSize(path)
+	if end-offset > logTailBytes {
+		offset = end - logTailBytes
+	}
+	if end <= offset {
+		return nil
+	}
+	buf := make([]byte, end-offset)
+	n, _ := f.ReadAt(buf, offset)
+	return buf[:n]
+}

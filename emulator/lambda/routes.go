@@ -1,0 +1,123 @@
+package lambda
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/apidriven/api-driven/emulator/protocol"
+)
+
+// maxRequestBody bounds a control-plane request: AWS's limit for an inline
+// 50 MB zip (base64) plus room for the other fields.
+const maxRequestBody = 69905067 + 1<<20
+
+// ServeHTTP answers the Lambda control-plane and Invoke API.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := s.route(w, r); err != nil {
+		protocol.WriteRESTJSONError(w, protocol.AsError(err))
+	}
+}
+
+// route dispatches on method and path, as botocore's requestUri templates
+// spell them (the SDK escapes ARNs, so segments are unescaped one by one).
+func (s *Service) route(w http.ResponseWriter, r *http.Request) error {
+	segs, ok := segments(r.URL.EscapedPath())
+	if !ok {
+		return unknownRoute(r)
+	}
+	region := protocol.RegionOf(r)
+	if len(segs) >= 2 && segs[0] == "2017-03-31" && segs[1] == "tags" && len(segs) == 3 {
+		switch r.Method {
+		case http.MethodGet:
+			return s.listTags(w, segs[2])
+		case http.MethodPost:
+			return s.tagResource(w, r, segs[2])
+		case http.MethodDelete:
+			return s.untagResource(w, r, segs[2])
+		}
+		return unknownRoute(r)
+	}
+	if len(segs) < 2 || segs[0] != "2015-03-31" || segs[1] != "functions" {
+		return unknownRoute(r)
+	}
+	if len(segs) == 2 {
+		switch r.Method {
+		case http.MethodGet:
+			return s.listFunctions(w, r, region)
+		case http.MethodPost:
+			return s.createFunction(w, r, region)
+		}
+		return unknownRoute(r)
+	}
+	rf, perr := parseRef(segs[2])
+	if perr != nil {
+		return perr
+	}
+	if q := r.URL.Query().Get("Qualifier"); q != "" {
+		if rf.Qualifier != "" && rf.Qualifier != q {
+			return invalidParam("The derived qualifier from the function name does not match the specified qualifier.")
+		}
+		rf.Qualifier = q
+	}
+	sub := strings.Join(segs[3:], "/")
+	switch {
+	case sub == "" && r.Method == http.MethodGet:
+		return s.getFunction(w, r, region, rf)
+	case sub == "" && r.Method == http.MethodDelete:
+		return s.deleteFunction(w, region, rf)
+	case sub == "configuration" && r.Method == http.MethodGet:
+		return s.getConfiguration(w, region, rf)
+	case sub == "configuration" && r.Method == http.MethodPut:
+		return s.updateConfiguration(w, r, region, rf)
+	case sub == "code" && r.Method == http.MethodPut:
+		return s.updateCode(w, r, region, rf)
+	case sub == "code" && r.Method == http.MethodGet:
+		return s.downloadCode(w, region, rf)
+	case sub == "policy" && r.Method == http.MethodGet:
+		return s.getPolicy(w, region, rf)
+	case sub == "policy" && r.Method == http.MethodPost:
+		return s.addPermission(w, r, region, rf)
+	case len(segs) == 5 && segs[3] == "policy" && r.Method == http.MethodDelete:
+		return s.removePermission(w, r, region, rf, segs[4])
+	case sub == "invocations" && r.Method == http.MethodPost:
+		return s.invoke(w, r, region, rf)
+	}
+	return unknownRoute(r)
+}
+
+// segments splits an escaped path into unescaped segments, ignoring one
+// trailing slash (ListFunctions is sent as /2015-03-31/functions/).
+func segments(escaped string) ([]string, bool) {
+	p := strings.TrimSuffix(strings.TrimPrefix(escaped, "/"), "/")
+	if p == "" {
+		return nil, true
+	}
+	parts := strings.Split(p, "/")
+	for i, part := range parts {
+		u, err := url.PathUnescape(part)
+		if err != nil || u == "" {
+			return nil, false
+		}
+		parts[i] = u
+	}
+	return parts, true
+}
+
+func unknownRoute(r *http.Request) error {
+	return protocol.NotFound("UnknownOperationException",
+		"No Lambda operation matches %s %s in this emulator; it serves functions (create, get, list, update code and configuration, delete), permissions, tags and Invoke.",
+		r.Method, r.URL.Path)
+}
+
+// decodeBody reads a JSON body as Lambda does: a malformed one is an
+// InvalidRequestContentException.
+func decodeBody(r *http.Request, v any) error {
+	if err := protocol.DecodeJSON(r, maxRequestBody, "InvalidRequestContentException", v); err != nil {
+		if err.Code == "InvalidRequestContentException" {
+			err.Message = "Could not parse request body into json: " + err.Message
+		}
+		return err
+	}
+	return nil
+}
