@@ -1,10 +1,13 @@
 // Package apigateway emulates the API Gateway REST (v1) control plane and
-// executes deployed APIs (AWS_PROXY integrations to Lambda).
+// executes deployed APIs (AWS_PROXY integrations to Lambda, MOCK).
 package apigateway
 
 import (
 	"context"
-	"net/http"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
 	"github.com/apidriven/api-driven/emulator/store"
@@ -19,25 +22,72 @@ type Invoker interface {
 type Options struct {
 	Store   *store.Store
 	Invoker Invoker
+	// Logger receives why an execution failed (a malformed Lambda reply, an
+	// unsupported integration); slog.Default() when nil.
+	Logger *slog.Logger
+	// Now is the clock, time.Now when nil (tests pin it).
+	Now func() time.Time
 }
 
 // Service is the API Gateway emulator.
 type Service struct {
 	opts Options
+	log  *slog.Logger
+
+	mu sync.RWMutex
+	st state
+}
+
+// stateName is the snapshot file in the data directory.
+const stateName = "apigateway"
+
+// state is everything the service persists, saved whole after each mutation.
+type state struct {
+	APIs       map[string]*restAPI   `json:"apis"`
+	APIKeys    map[string]*apiKey    `json:"apiKeys"`
+	UsagePlans map[string]*usagePlan `json:"usagePlans"`
 }
 
 // New loads persisted APIs from opts.Store, if any.
 func New(opts Options) (*Service, error) {
-	return &Service{opts: opts}, nil
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Service{opts: opts, log: opts.Logger}
+	if _, err := opts.Store.Load(stateName, &s.st); err != nil {
+		return nil, fmt.Errorf("failed to load api gateway state: %w", err)
+	}
+	s.st.normalize()
+	return s, nil
 }
 
-// ServeHTTP answers the control-plane API (/restapis, /apikeys, /usageplans).
-func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	protocol.WriteRESTJSONError(w, protocol.NotFound("NotFoundException", "not implemented"))
+// normalize fills the maps a snapshot (or a fresh start) may lack, so that
+// handlers never write to a nil map.
+func (st *state) normalize() {
+	if st.APIs == nil {
+		st.APIs = map[string]*restAPI{}
+	}
+	if st.APIKeys == nil {
+		st.APIKeys = map[string]*apiKey{}
+	}
+	if st.UsagePlans == nil {
+		st.UsagePlans = map[string]*usagePlan{}
+	}
+	for _, a := range st.APIs {
+		a.normalize()
+	}
 }
 
-// ServeExecute calls a deployed API: stage and path ("/start", "/" ...) as
-// extracted by the router from any of the three URL forms.
-func (s *Service) ServeExecute(w http.ResponseWriter, r *http.Request, apiID, stage, path string) {
-	protocol.WriteJSON(w, http.StatusForbidden, map[string]string{"message": "Missing Authentication Token"})
+// commit saves the snapshot; callers hold s.mu for writing.
+func (s *Service) commit() *protocol.Error {
+	if err := s.opts.Store.Save(stateName, &s.st); err != nil {
+		s.log.Error("apigateway: failed to persist state", "err", err)
+		return protocol.Errorf(500, "InternalFailure", "failed to persist API Gateway state: %v", err)
+	}
+	return nil
 }
+
+func (s *Service) now() time.Time { return s.opts.Now().UTC() }

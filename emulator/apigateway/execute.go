@@ -1,0 +1,204 @@
+package apigateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/apidriven/api-driven/emulator/protocol"
+)
+
+// maxExecuteBody is API Gateway's payload limit.
+const maxExecuteBody = 10 << 20
+
+// execError is a gateway response: a status, the x-amzn-ErrorType AWS sets
+// and the message clients see.
+type execError struct {
+	status  int
+	errType string
+	message string
+}
+
+var (
+	errNotFound       = &execError{http.StatusNotFound, "NotFoundException", "Not Found"}
+	errMissingToken   = &execError{http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token"}
+	errForbidden      = &execError{http.StatusForbidden, "ForbiddenException", "Forbidden"}
+	errTooLarge       = &execError{http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request Too Long"}
+	errBadGateway     = &execError{http.StatusBadGateway, "InternalServerErrorException", "Internal server error"}
+	errInternal       = &execError{http.StatusInternalServerError, "InternalServerErrorException", "Internal server error"}
+	errTimeout        = &execError{http.StatusGatewayTimeout, "InternalServerErrorException", "Endpoint request timed out"}
+	errUnreadableBody = &execError{http.StatusBadRequest, "BadRequestException", "Could not read the request body"}
+)
+
+func writeExecError(w http.ResponseWriter, e *execError) {
+	w.Header().Set("x-amzn-ErrorType", e.errType)
+	protocol.WriteJSON(w, e.status, map[string]string{"message": e.message})
+}
+
+// ServeExecute calls a deployed API: stage and path ("/start", "/" ...) as
+// extracted by the router from any of the three URL forms.
+func (s *Service) ServeExecute(w http.ResponseWriter, r *http.Request, apiID, stage, path string) {
+	now := s.now()
+	requestID, extendedID := protocol.RequestID(), newExtendedID()
+	w.Header().Set("x-amzn-RequestId", requestID)
+	w.Header().Set("x-amz-apigw-id", extendedID)
+
+	var body []byte
+	if r.Body != nil {
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxExecuteBody+1))
+		if err != nil {
+			writeExecError(w, errUnreadableBody)
+			return
+		}
+		if len(body) > maxExecuteBody {
+			writeExecError(w, errTooLarge)
+			return
+		}
+	}
+	if path == "" {
+		path = "/"
+	}
+	x, eerr := s.resolve(r, apiID, stage, path)
+	if eerr != nil {
+		writeExecError(w, eerr)
+		return
+	}
+	x.requestID, x.extendedID, x.now = requestID, extendedID, now
+
+	switch x.integration.Type {
+	case "AWS_PROXY":
+		s.invokeLambda(w, r, x, body)
+	case "MOCK":
+		protocol.WriteJSON(w, http.StatusOK, struct{}{})
+	default:
+		s.log.Error("apigateway: integration type not supported by the emulator (use AWS_PROXY or MOCK)",
+			"api", apiID, "stage", stage, "resource", x.match.node.path, "type", x.integration.Type)
+		writeExecError(w, errInternal)
+	}
+}
+
+// resolve finds what the request calls in the stage's deployment snapshot
+// and checks its API key, copying out what the call needs.
+func (s *Service) resolve(r *http.Request, apiID, stageName, path string) (*execution, *execError) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	a, ok := s.st.APIs[apiID]
+	if !ok {
+		return nil, errNotFound
+	}
+	if a.DisableExecuteAPIEndpoint {
+		return nil, errForbidden
+	}
+	st, ok := a.Stages[stageName]
+	if !ok {
+		return nil, errNotFound
+	}
+	d, ok := a.Deployments[st.DeploymentID]
+	if !ok {
+		return nil, errNotFound
+	}
+	match, ok := d.routes().matchPath(path)
+	if !ok {
+		return nil, errMissingToken
+	}
+	m, ok := selectMethod(match.node.res, r.Method)
+	if !ok {
+		return nil, errMissingToken
+	}
+	x := &execution{
+		apiID: apiID, stage: stageName, deploymentID: d.ID, path: path, match: match, method: m,
+		binaryMediaTypes: append([]string(nil), a.BinaryMediaTypes...),
+	}
+	if m.APIKeyRequired {
+		k, ok := s.keyAllows(r.Header.Get("x-api-key"), apiID, stageName)
+		if !ok {
+			return nil, errForbidden
+		}
+		x.keyID, x.keyValue = k.ID, k.Value
+	}
+	if m.Integration == nil {
+		s.log.Error("apigateway: method has no integration", "api", apiID, "resource", match.node.path, "method", m.HTTPMethod)
+		return nil, errInternal
+	}
+	x.integration = *m.Integration
+	if len(st.Variables) > 0 {
+		x.stageVariables = map[string]string{}
+		for k, v := range st.Variables {
+			x.stageVariables[k] = v
+		}
+	}
+	if m.AuthorizationType != "NONE" {
+		s.log.Debug("apigateway: authorization is not enforced by the emulator", "api", apiID, "type", m.AuthorizationType)
+	}
+	return x, nil
+}
+
+// substituteStageVariables resolves ${stageVariables.name} in a URI.
+func substituteStageVariables(uri string, vars map[string]string) string {
+	for k, v := range vars {
+		uri = strings.ReplaceAll(uri, "${stageVariables."+k+"}", v)
+	}
+	return uri
+}
+
+func (s *Service) invokeLambda(w http.ResponseWriter, r *http.Request, x *execution, body []byte) {
+	log := s.log.With("api", x.apiID, "stage", x.stage, "resource", x.match.node.path, "requestId", x.requestID)
+	region, fn, ok := lambdaTarget(substituteStageVariables(x.integration.URI, x.stageVariables))
+	if !ok {
+		log.Error("apigateway: integration URI does not name a Lambda function", "uri", x.integration.URI)
+		writeExecError(w, errInternal)
+		return
+	}
+	if s.opts.Invoker == nil {
+		log.Error("apigateway: no Lambda service to invoke", "function", fn)
+		writeExecError(w, errBadGateway)
+		return
+	}
+	payload, err := json.Marshal(buildEvent(r, x, body))
+	if err != nil {
+		log.Error("apigateway: failed to encode the proxy event", "err", err)
+		writeExecError(w, errInternal)
+		return
+	}
+	timeout := time.Duration(x.integration.TimeoutInMillis) * time.Millisecond
+	if timeout <= 0 {
+		timeout = defaultTimeoutMillis * time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	out, fnErr, err := s.opts.Invoker.InvokeFunction(ctx, region, fn, payload)
+	switch {
+	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		log.Warn("apigateway: Lambda invocation timed out", "function", fn, "timeout", timeout, "err", err)
+		writeExecError(w, errTimeout)
+		return
+	case err != nil:
+		log.Warn("apigateway: Lambda invocation failed", "function", fn, "err", err)
+		writeExecError(w, errBadGateway)
+		return
+	case fnErr != "":
+		log.Warn("apigateway: Lambda function returned an error", "function", fn, "functionError", fnErr, "payload", truncate(out, 1024))
+		writeExecError(w, errBadGateway)
+		return
+	}
+	resp, err := parseProxyResponse(out)
+	if err != nil {
+		log.Warn("apigateway: malformed Lambda proxy response", "function", fn, "reason", err, "payload", truncate(out, 1024))
+		writeExecError(w, errBadGateway)
+		return
+	}
+	resp.write(w)
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return fmt.Sprintf("%s... (%d bytes)", b[:n], len(b))
+}

@@ -1,0 +1,184 @@
+package apigateway
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/apidriven/api-driven/emulator/protocol"
+)
+
+// method is an HTTP method of a resource and its integration.
+type method struct {
+	HTTPMethod        string                     `json:"httpMethod"`
+	AuthorizationType string                     `json:"authorizationType"`
+	AuthorizerID      string                     `json:"authorizerId,omitempty"`
+	APIKeyRequired    bool                       `json:"apiKeyRequired"`
+	OperationName     string                     `json:"operationName,omitempty"`
+	RequestParameters map[string]bool            `json:"requestParameters,omitempty"`
+	RequestModels     map[string]string          `json:"requestModels,omitempty"`
+	Responses         map[string]*methodResponse `json:"methodResponses,omitempty"`
+	Integration       *integration               `json:"methodIntegration,omitempty"`
+}
+
+type methodResponse struct {
+	StatusCode         string            `json:"statusCode"`
+	ResponseParameters map[string]bool   `json:"responseParameters,omitempty"`
+	ResponseModels     map[string]string `json:"responseModels,omitempty"`
+}
+
+// out is the Method shape on the wire, which the stored fields match.
+func (m *method) out() *method { return m }
+
+var httpMethods = map[string]bool{"GET": true, "POST": true, "PUT": true, "DELETE": true, "PATCH": true, "HEAD": true, "OPTIONS": true, "ANY": true}
+
+var authorizationTypes = map[string]bool{"NONE": true, "AWS_IAM": true, "CUSTOM": true, "COGNITO_USER_POOLS": true}
+
+// method finds a method of a resource; callers hold s.mu.
+func (s *Service) method(c *call) (*restAPI, *resource, *method, *protocol.Error) {
+	a, res, err := s.resource(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, ok := res.Methods[strings.ToUpper(c.param("http_method"))]
+	if !ok {
+		return nil, nil, nil, protocol.NotFound("NotFoundException", "Invalid Method identifier specified")
+	}
+	return a, res, m, nil
+}
+
+func putMethod(s *Service, c *call) (any, *protocol.Error) {
+	var in struct {
+		AuthorizationType   string            `json:"authorizationType"`
+		AuthorizerID        string            `json:"authorizerId"`
+		APIKeyRequired      bool              `json:"apiKeyRequired"`
+		OperationName       string            `json:"operationName"`
+		RequestParameters   map[string]bool   `json:"requestParameters"`
+		RequestModels       map[string]string `json:"requestModels"`
+		RequestValidatorID  string            `json:"requestValidatorId"`
+		AuthorizationScopes []string          `json:"authorizationScopes"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	name := strings.ToUpper(c.param("http_method"))
+	if !httpMethods[name] {
+		return nil, protocol.BadRequest("BadRequestException", "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY")
+	}
+	if !authorizationTypes[in.AuthorizationType] {
+		return nil, protocol.BadRequest("BadRequestException", "Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
+	}
+	if (in.AuthorizationType == "CUSTOM" || in.AuthorizationType == "COGNITO_USER_POOLS") && in.AuthorizerID == "" {
+		return nil, protocol.BadRequest("BadRequestException", "Invalid authorizer ID specified. Setting the authorization type to %s requires a valid authorizer.", in.AuthorizationType)
+	}
+	for p := range in.RequestParameters {
+		if !strings.HasPrefix(p, "method.request.") {
+			return nil, protocol.BadRequest("BadRequestException", "Invalid mapping expression specified: %s", p)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, res, err := s.resource(c)
+	if err != nil {
+		return nil, err
+	}
+	if _, exists := res.Methods[name]; exists {
+		return nil, protocol.Conflict("ConflictException", "Method already exists for this resource")
+	}
+	m := &method{
+		HTTPMethod: name, AuthorizationType: in.AuthorizationType, AuthorizerID: in.AuthorizerID,
+		APIKeyRequired: in.APIKeyRequired, OperationName: in.OperationName,
+		RequestParameters: in.RequestParameters, RequestModels: in.RequestModels,
+	}
+	if res.Methods == nil {
+		res.Methods = map[string]*method{}
+	}
+	res.Methods[name] = m
+	if err := s.commit(); err != nil {
+		return nil, err
+	}
+	return frozen(m.out()), nil
+}
+
+func getMethod(s *Service, c *call) (any, *protocol.Error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, _, m, err := s.method(c)
+	if err != nil {
+		return nil, err
+	}
+	return frozen(m.out()), nil
+}
+
+func deleteMethod(s *Service, c *call) (any, *protocol.Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, res, m, err := s.method(c)
+	if err != nil {
+		return nil, err
+	}
+	delete(res.Methods, m.HTTPMethod)
+	return nil, s.commit()
+}
+
+// validStatusCode is the form of a method/integration response key.
+func validStatusCode(code string) bool {
+	n, err := strconv.Atoi(code)
+	return err == nil && len(code) == 3 && n >= 100 && n <= 599
+}
+
+func putMethodResponse(s *Service, c *call) (any, *protocol.Error) {
+	var in struct {
+		ResponseParameters map[string]bool   `json:"responseParameters"`
+		ResponseModels     map[string]string `json:"responseModels"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	code := c.param("status_code")
+	if !validStatusCode(code) {
+		return nil, protocol.BadRequest("BadRequestException", "Invalid status code specified: %s", code)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, _, m, err := s.method(c)
+	if err != nil {
+		return nil, err
+	}
+	mr := &methodResponse{StatusCode: code, ResponseParameters: in.ResponseParameters, ResponseModels: in.ResponseModels}
+	if m.Responses == nil {
+		m.Responses = map[string]*methodResponse{}
+	}
+	m.Responses[code] = mr
+	if err := s.commit(); err != nil {
+		return nil, err
+	}
+	return frozen(mr), nil
+}
+
+func getMethodResponse(s *Service, c *call) (any, *protocol.Error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, _, m, err := s.method(c)
+	if err != nil {
+		return nil, err
+	}
+	mr, ok := m.Responses[c.param("status_code")]
+	if !ok {
+		return nil, protocol.NotFound("NotFoundException", "Invalid Response status code specified")
+	}
+	return frozen(mr), nil
+}
+
+func deleteMethodResponse(s *Service, c *call) (any, *protocol.Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, _, m, err := s.method(c)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := m.Responses[c.param("status_code")]; !ok {
+		return nil, protocol.NotFound("NotFoundException", "Invalid Response status code specified")
+	}
+	delete(m.Responses, c.param("status_code"))
+	return nil, s.commit()
+}
