@@ -1,9 +1,14 @@
 // Package ec2 emulates the EC2 Query API subset the project uses: instances
-// with AWS's state machine, tags, images and instance status.
+// with AWS's state machine, tags, images, instance status, regions and
+// availability zones.
 package ec2
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"sync"
 	"time"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
@@ -15,22 +20,136 @@ type Options struct {
 	Store *store.Store
 	// TransitionDelay is how long pending, stopping and shutting-down last.
 	TransitionDelay time.Duration
+	// Driver backs instances with something real; nil records state only.
+	Driver Driver
+	// Now is the clock, for tests; time.Now when nil.
+	Now func() time.Time
 }
 
-// Service is the EC2 emulator.
+// Service is the EC2 emulator. Instances live in memory under mu and a
+// snapshot is saved to the store after every mutation.
 type Service struct {
-	opts Options
+	opts   Options
+	driver Driver
+
+	mu        sync.RWMutex
+	instances map[string]*instance // by id
+	order     []*instance          // launch order, for stable listings
+	tokens    map[string]string    // region/clientToken -> reservation id
+	seq       uint64
+	version   uint64 // bumped by every mutation
+
+	saveMu sync.Mutex
+	saved  uint64 // version of the last snapshot written
+}
+
+type handler func(s *Service, ctx context.Context, req *protocol.QueryRequest) (any, error)
+
+var handlers = map[string]handler{
+	"RunInstances":              (*Service).runInstances,
+	"DescribeInstances":         (*Service).describeInstances,
+	"StartInstances":            (*Service).startInstances,
+	"StopInstances":             (*Service).stopInstances,
+	"TerminateInstances":        (*Service).terminateInstances,
+	"DescribeInstanceStatus":    (*Service).describeInstanceStatus,
+	"CreateTags":                (*Service).createTags,
+	"DeleteTags":                (*Service).deleteTags,
+	"DescribeTags":              (*Service).describeTags,
+	"DescribeImages":            (*Service).describeImages,
+	"DescribeRegions":           (*Service).describeRegions,
+	"DescribeAvailabilityZones": (*Service).describeAvailabilityZones,
 }
 
 // New loads persisted state from opts.Store, if any.
 func New(opts Options) (*Service, error) {
-	return &Service{opts: opts}, nil
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.TransitionDelay < 0 {
+		opts.TransitionDelay = 0
+	}
+	s := &Service{
+		opts:      opts,
+		driver:    opts.Driver,
+		instances: map[string]*instance{},
+		tokens:    map[string]string{},
+	}
+	if s.driver == nil {
+		s.driver = nopDriver{}
+	}
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Actions lists the Query actions this service answers.
-func (s *Service) Actions() []string { return nil }
+func (s *Service) Actions() []string {
+	names := make([]string, 0, len(handlers))
+	for name := range handlers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
 
 // HandleQuery answers one EC2 Query call.
 func (s *Service) HandleQuery(ctx context.Context, req *protocol.QueryRequest) (any, error) {
-	return nil, protocol.UnknownAction("ec2", req.Action)
+	h, ok := handlers[req.Action]
+	if !ok {
+		return nil, protocol.UnknownAction("ec2", req.Action)
+	}
+	if req.Region == "" {
+		req.Region = protocol.DefaultRegion
+	}
+	dry, err := boolParam(req.Params, "DryRun")
+	if err != nil {
+		return nil, err
+	}
+	if dry {
+		// The emulator grants every permission, so a dry run always would
+		// have succeeded.
+		return nil, protocol.Errorf(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+	}
+	return h(s, ctx, req)
+}
+
+func (s *Service) now() time.Time { return s.opts.Now() }
+
+// bump marks a mutation and drops expired records; callers hold the write
+// lock.
+func (s *Service) bump() {
+	s.version++
+	s.purgeLocked()
+}
+
+// mutated saves a snapshot after a mutation; it runs without s.mu held for
+// the disk write so readers are never blocked by fsync.
+func (s *Service) mutated() error {
+	if err := s.persist(); err != nil {
+		return protocol.Errorf(500, "InternalError", "failed to persist ec2 state: %v", err)
+	}
+	return nil
+}
+
+// missing is AWS's error for an absent required parameter.
+func missing(name string) *protocol.Error {
+	return protocol.BadRequest("MissingParameter", "The request must contain the parameter %s", name)
+}
+
+func invalidValue(format string, args ...any) *protocol.Error {
+	return protocol.BadRequest("InvalidParameterValue", format, args...)
+}
+
+// first returns a parameter's first value.
+func first(params url.Values, name string) (string, bool) {
+	v, ok := params[name]
+	if !ok || len(v) == 0 {
+		return "", false
+	}
+	return v[0], true
+}
+
+func internal(format string, args ...any) *protocol.Error {
+	return protocol.Errorf(500, "InternalError", "%s", fmt.Sprintf(format, args...))
 }

@@ -1,0 +1,168 @@
+package ec2
+
+import (
+	"strings"
+	"time"
+
+	"github.com/apidriven/api-driven/emulator/protocol"
+)
+
+// instance is the persisted record of one instance. Its Tags slice is
+// copy-on-write (replaced, never modified in place) so that readers may keep
+// a shallow copy after releasing the lock.
+type instance struct {
+	Seq            uint64         `json:"seq"`
+	ID             string         `json:"id"`
+	ReservationID  string         `json:"reservationId"`
+	Region         string         `json:"region"`
+	Zone           string         `json:"zone"`
+	ImageID        string         `json:"imageId"`
+	InstanceType   string         `json:"instanceType"`
+	Architecture   string         `json:"architecture"`
+	RootDevice     string         `json:"rootDevice"`
+	KeyName        string         `json:"keyName,omitempty"`
+	LaunchIndex    int            `json:"launchIndex"`
+	LaunchTime     time.Time      `json:"launchTime"`
+	PrivateIP      string         `json:"privateIp"`
+	PublicIP       string         `json:"publicIp,omitempty"`
+	SubnetID       string         `json:"subnetId"`
+	VpcID          string         `json:"vpcId"`
+	ENIID          string         `json:"eniId"`
+	MAC            string         `json:"mac"`
+	VolumeID       string         `json:"volumeId"`
+	ClientToken    string         `json:"clientToken,omitempty"`
+	UserData       string         `json:"userData,omitempty"`
+	Monitoring     bool           `json:"monitoring,omitempty"`
+	NoTerminate    bool           `json:"disableApiTermination,omitempty"`
+	NoStop         bool           `json:"disableApiStop,omitempty"`
+	State          State          `json:"state"`
+	Since          time.Time      `json:"since"`
+	Reason         string         `json:"reason,omitempty"`
+	StateReasonMsg string         `json:"stateReason,omitempty"`
+	Tags           []protocol.Tag `json:"tags,omitempty"`
+}
+
+// view is an instance as seen at one moment: the record plus its effective
+// state.
+type view struct {
+	inst  instance
+	state State
+	at    time.Time // when state was entered
+}
+
+func (s *Service) viewOf(in *instance, now time.Time) view {
+	st, at := effective(in.State, in.Since, now, s.opts.TransitionDelay)
+	return view{inst: *in, state: st, at: at}
+}
+
+// settle records a completed transition so that the next one starts from
+// the effective state; callers hold the write lock.
+func (s *Service) settle(in *instance, now time.Time) {
+	in.State, in.Since = effective(in.State, in.Since, now, s.opts.TransitionDelay)
+}
+
+// expired reports a terminated instance past AWS's retention.
+func (v *view) expired(now time.Time) bool {
+	return v.state == StateTerminated && now.Sub(v.at) > terminatedRetention
+}
+
+// expiredAt is expired without copying the record.
+func (s *Service) expiredAt(in *instance, now time.Time) bool {
+	st, at := effective(in.State, in.Since, now, s.opts.TransitionDelay)
+	return st == StateTerminated && now.Sub(at) > terminatedRetention
+}
+
+func formatTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// dnsLabel is the ip-10-0-0-1 form of a private DNS name.
+func dnsLabel(ip string) string {
+	return "ip-" + strings.ReplaceAll(ip, ".", "-")
+}
+
+func privateDNS(ip, region string) string {
+	if region == "us-east-1" {
+		return dnsLabel(ip) + ".ec2.internal"
+	}
+	return dnsLabel(ip) + "." + region + ".compute.internal"
+}
+
+func publicDNS(ip, region string) string {
+	host := "ec2-" + strings.ReplaceAll(ip, ".", "-")
+	if region == "us-east-1" {
+		return host + ".compute-1.amazonaws.com"
+	}
+	return host + "." + region + ".compute.amazonaws.com"
+}
+
+// hasPublicIP mirrors AWS: the public address is held only while the
+// instance is pending or running.
+func (v *view) hasPublicIP() bool {
+	return v.inst.PublicIP != "" && (v.state == StatePending || v.state == StateRunning)
+}
+
+var defaultGroup = xmlGroup{GroupID: "sg-0a1b2c3d4e5f60718", GroupName: "default"}
+
+// xml renders the view as the Instance shape.
+func (v *view) xml() xmlInstance {
+	in := &v.inst
+	x := xmlInstance{
+		InstanceID:       in.ID,
+		ImageID:          in.ImageID,
+		State:            stateXML(v.state),
+		PrivateDNSName:   privateDNS(in.PrivateIP, in.Region),
+		Reason:           in.Reason,
+		KeyName:          in.KeyName,
+		AmiLaunchIndex:   in.LaunchIndex,
+		InstanceType:     in.InstanceType,
+		LaunchTime:       formatTime(in.LaunchTime),
+		Placement:        xmlPlacement{AvailabilityZone: in.Zone, Tenancy: "default"},
+		Monitoring:       xmlMonitoring{State: "disabled"},
+		SubnetID:         in.SubnetID,
+		VpcID:            in.VpcID,
+		PrivateIPAddress: in.PrivateIP,
+		SourceDestCheck:  true,
+		Groups:           []xmlGroup{defaultGroup},
+		Architecture:     in.Architecture,
+		RootDeviceType:   "ebs",
+		RootDeviceName:   in.RootDevice,
+		BlockDevices: []xmlBlockDevice{{DeviceName: in.RootDevice, Ebs: xmlEbsDev{
+			VolumeID: in.VolumeID, Status: "attached", AttachTime: formatTime(in.LaunchTime), DeleteOnTermination: true,
+		}}},
+		VirtualizationType: "hvm",
+		ClientToken:        in.ClientToken,
+		Tags:               in.Tags,
+		Hypervisor:         "xen",
+		EnaSupport:         true,
+		CPUOptions:         xmlCPUOptions{CoreCount: 1, ThreadsPerCore: 2},
+		MetadataOptions:    xmlMetadataOptions{State: "applied", HTTPTokens: "required", HTTPPutResponseHopLimit: 2, HTTPEndpoint: "enabled"},
+		BootMode:           "uefi-preferred",
+		PlatformDetails:    "Linux/UNIX",
+		UsageOperation:     "RunInstances",
+		NetworkInterfaces: []xmlNetworkIface{{
+			NetworkInterfaceID: in.ENIID, SubnetID: in.SubnetID, VpcID: in.VpcID, OwnerID: protocol.AccountID,
+			Status: "in-use", MacAddress: in.MAC, PrivateIPAddress: in.PrivateIP,
+			PrivateDNSName: privateDNS(in.PrivateIP, in.Region), SourceDestCheck: true,
+			Groups: []xmlGroup{defaultGroup}, InterfaceType: "interface",
+		}},
+		PrivateDNSNameOptions: &xmlPrivateDNSNameOp{HostnameType: "ip-name"},
+	}
+	if in.Monitoring {
+		x.Monitoring.State = "enabled"
+	}
+	if v.hasPublicIP() {
+		x.IPAddress = in.PublicIP
+		x.DNSName = publicDNS(in.PublicIP, in.Region)
+	}
+	if v.state == StateTerminated {
+		// AWS detaches the network interface and volume on termination.
+		x.NetworkInterfaces, x.BlockDevices = nil, nil
+		x.PrivateIPAddress, x.PrivateDNSName = "", ""
+	}
+	if in.StateReasonMsg != "" {
+		code, _, _ := strings.Cut(in.StateReasonMsg, ":")
+		x.StateReason = &xmlStateReason{Code: code, Message: in.StateReasonMsg}
+	}
+	return x
+}
