@@ -1,0 +1,299 @@
+// Package embedded runs the project's own emulator (cmd/awsemu) as a
+// detached background process on the endpoint's port, with its pid, log
+// and data under .apidriven/, so the URLs stay live after mage exits.
+package embedded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apidriven/api-driven/backend/probe"
+	"github.com/apidriven/api-driven/build"
+	"github.com/apidriven/api-driven/internal/status"
+)
+
+// Options configure the embedded backend.
+type Options struct {
+	Root            string        // module root, where ./cmd/awsemu lives
+	StateDir        string        // .apidriven: bin/, emulator-data/, emulator.log, emulator.pid
+	Endpoint        string        // e.g. http://localhost:4566
+	Region          string        //
+	TransitionDelay string        // -transition-delay; "" keeps the emulator's default
+	ReadyTimeout    time.Duration // default 60s
+	Status          *status.Status
+}
+
+// Provider is the embedded backend.
+type Provider struct{ o Options }
+
+// New returns the provider; nothing starts until Up.
+func New(o Options) *Provider {
+	if o.ReadyTimeout == 0 {
+		o.ReadyTimeout = 60 * time.Second
+	}
+	return &Provider{o: o}
+}
+
+func (p *Provider) Name() string     { return "embedded" }
+func (p *Provider) Endpoint() string { return p.o.Endpoint }
+
+// BuildPlatform is the host: the emulator runs functions as local processes.
+func (p *Provider) BuildPlatform() build.Platform { return build.Host() }
+
+// Started reports whether an emulator started from this directory runs.
+func (p *Provider) Started() bool {
+	_, _, ok := p.running()
+	return ok
+}
+
+// Binary is where Install puts the emulator.
+func (p *Provider) Binary() string { return filepath.Join(p.o.StateDir, "bin", "awsemu") }
+
+// LogFile is the emulator's log.
+func (p *Provider) LogFile() string { return filepath.Join(p.o.StateDir, "emulator.log") }
+
+func (p *Provider) pidFile() string { return filepath.Join(p.o.StateDir, "emulator.pid") }
+func (p *Provider) dataDir() string { return filepath.Join(p.o.StateDir, "emulator-data") }
+
+// Install builds the emulator binary (go build caches, so a rebuild of
+// unchanged sources is quick).
+func (p *Provider) Install(ctx context.Context) error {
+	step := p.o.Status.Start("build emulator ./cmd/awsemu")
+	_, statErr := os.Stat(p.Binary())
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", p.Binary(), "./cmd/awsemu")
+	cmd.Dir = p.o.Root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return step.Fail(status.WithFix(fmt.Errorf("failed to build the emulator: %w\n%s", err, out),
+			"run `go build ./cmd/awsemu` to see the error; make sure Go 1.26 is installed"))
+	}
+	what := "→ " + rel(p.o.Root, p.Binary())
+	if statErr == nil {
+		what += " (was there, refreshed)"
+	}
+	step.Done(what)
+	return nil
+}
+
+// Up starts the emulator (or reuses the one started earlier) and waits
+// until STS and /_localstack/health answer.
+func (p *Provider) Up(ctx context.Context) error {
+	addr, err := p.listenAddr()
+	if err != nil {
+		return err
+	}
+	if pid, pidAddr, ok := p.running(); ok {
+		step := p.o.Status.Start("emulator")
+		if pidAddr != addr {
+			return step.Fail(status.WithFix(fmt.Errorf("the emulator started earlier (pid %d) listens on %s, not on %s", pid, pidAddr, addr),
+				"run `go tool mage down` first, then `go tool mage up` with the new AWS_ENDPOINT_URL"))
+		}
+		if err := p.waitReady(ctx, nil); err != nil {
+			return step.Fail(err)
+		}
+		step.Done(fmt.Sprintf("already running at %s (pid %d), reusing it", p.o.Endpoint, pid))
+		return nil
+	}
+	_ = os.Remove(p.pidFile()) // stale
+	if err := p.checkPortFree(ctx); err != nil {
+		return err
+	}
+	if err := p.Install(ctx); err != nil {
+		return err
+	}
+	step := p.o.Status.Start("emulator")
+	exited, pid, err := p.start(addr)
+	if err != nil {
+		return step.Fail(err)
+	}
+	if err := p.waitReady(ctx, exited); err != nil {
+		return step.Fail(err)
+	}
+	step.Done(fmt.Sprintf("running at %s (pid %d, log %s)", p.o.Endpoint, pid, rel(p.o.Root, p.LogFile())))
+	return nil
+}
+
+func (p *Provider) listenAddr() (string, error) {
+	host, port, err := probe.HostPort(p.o.Endpoint)
+	if err != nil {
+		return "", err
+	}
+	if !probe.IsLocal(host) {
+		return "", status.WithFix(fmt.Errorf("the embedded emulator can only run on this machine, but AWS_ENDPOINT_URL is %s", p.o.Endpoint),
+			"use http://localhost:<port>, or APIDRIVEN_BACKEND=auto to use what already runs at %s", p.o.Endpoint)
+	}
+	if host == "localhost" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// checkPortFree refuses to start on a port somebody else serves.
+func (p *Provider) checkPortFree(ctx context.Context) error {
+	found, err := probe.Classify(ctx, p.o.Endpoint, p.o.Region)
+	if err != nil {
+		return err
+	}
+	switch found.Kind {
+	case probe.AWS:
+		who := "an AWS-compatible endpoint (LocalStack, moto or another emulator)"
+		if found.Info.Ours {
+			who = "an api-driven emulator started elsewhere"
+		}
+		return status.WithFix(fmt.Errorf("%s already answers at %s", who, p.o.Endpoint),
+			"use it with APIDRIVEN_BACKEND=auto, stop it, or pick another port: AWS_ENDPOINT_URL=http://localhost:4567")
+	case probe.NonAWS:
+		return probe.PortBusy(p.o.Endpoint, found.Err)
+	}
+	return nil
+}
+
+// start launches the emulator detached in its own session so it outlives
+// mage and a terminal's Ctrl-C.
+func (p *Provider) start(addr string) (<-chan struct{}, int, error) {
+	for _, dir := range []string{p.dataDir(), filepath.Dir(p.LogFile())} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, 0, fmt.Errorf("failed to create %s: %w", dir, err)
+		}
+	}
+	logf, err := os.OpenFile(p.LogFile(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, 0, fmt.Errorf("failed to open %s: %w", p.LogFile(), err)
+	}
+	defer logf.Close() // the child keeps its own descriptor
+	args := []string{"-addr", addr, "-data-dir", p.dataDir()}
+	if p.o.TransitionDelay != "" {
+		args = append(args, "-transition-delay", p.o.TransitionDelay)
+	}
+	cmd := exec.Command(p.Binary(), args...)
+	cmd.Dir = p.o.Root
+	cmd.Stdout, cmd.Stderr = logf, logf
+	detach(cmd)
+	if err := cmd.Start(); err != nil {
+		return nil, 0, fmt.Errorf("failed to start %s: %w", p.Binary(), err)
+	}
+	pid := cmd.Process.Pid
+	exited := track(cmd)
+	if err := writeAtomic(p.pidFile(), []byte(fmt.Sprintf("%d %s\n", pid, addr))); err != nil {
+		_ = cmd.Process.Kill()
+		return nil, 0, err
+	}
+	return exited, pid, nil
+}
+
+func (p *Provider) waitReady(ctx context.Context, exited <-chan struct{}) error {
+	cfg, err := probe.AWSConfig(ctx, p.o.Endpoint, p.o.Region)
+	if err != nil {
+		return err
+	}
+	return probe.Wait(ctx, p.o.Status, "emulator at "+p.o.Endpoint, p.o.ReadyTimeout, func(ctx context.Context) error {
+		select {
+		case <-exited:
+			return probe.Permanent(status.WithFix(fmt.Errorf("the emulator exited during start-up:\n%s", tail(p.LogFile(), 8)),
+				"read %s; if the port is busy, stop what uses it or set AWS_ENDPOINT_URL to another port", rel(p.o.Root, p.LogFile())))
+		default:
+		}
+		if _, err := probe.CallerIdentity(ctx, cfg); err != nil {
+			return err
+		}
+		info, err := probe.Health(ctx, p.o.Endpoint)
+		if err != nil {
+			return err
+		}
+		if !info.Served {
+			return errors.New("/_localstack/health not served yet")
+		}
+		return nil
+	})
+}
+
+// Down stops the emulator this directory started: SIGTERM, a bounded wait
+// for its clean shutdown, then SIGKILL.
+func (p *Provider) Down(ctx context.Context) error {
+	pid, _, ok := p.running()
+	if !ok {
+		_ = os.Remove(p.pidFile())
+		p.o.Status.Infof("embedded emulator not running, nothing to stop")
+		return nil
+	}
+	step := p.o.Status.Start(fmt.Sprintf("stop emulator (pid %d)", pid))
+	if err := terminate(pid); err != nil {
+		return step.Fail(fmt.Errorf("failed to signal pid %d: %w", pid, err))
+	}
+	gone := func(context.Context) error {
+		if alive(pid) {
+			return fmt.Errorf("pid %d still running", pid)
+		}
+		return nil
+	}
+	how := "stopped"
+	if err := probe.Wait(ctx, status.Discard(), "emulator shutdown", 10*time.Second, gone); err != nil {
+		if err := kill(pid); err != nil {
+			return step.Fail(fmt.Errorf("failed to kill pid %d: %w", pid, err))
+		}
+		if err := probe.Wait(ctx, status.Discard(), "emulator kill", 5*time.Second, gone); err != nil {
+			return step.Fail(err)
+		}
+		how = "killed after 10s without a clean shutdown"
+	}
+	if err := os.Remove(p.pidFile()); err != nil && !os.IsNotExist(err) {
+		return step.Fail(fmt.Errorf("failed to remove %s: %w", p.pidFile(), err))
+	}
+	step.Done(how)
+	return nil
+}
+
+// running reads the pid file and checks the process is alive and is the
+// emulator (a recycled pid must never be signalled).
+func (p *Provider) running() (pid int, addr string, ok bool) {
+	data, err := os.ReadFile(p.pidFile())
+	if err != nil {
+		return 0, "", false
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) != 2 {
+		return 0, "", false
+	}
+	pid, err = strconv.Atoi(fields[0])
+	if err != nil || pid <= 0 || !alive(pid) || !isEmulator(pid) {
+		return 0, "", false
+	}
+	return pid, fields[1], true
+}
+
+func tail(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "(no log)"
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return "  " + strings.Join(lines, "\n  ")
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("failed to write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("failed to write %s: %w", path, err)
+	}
+	return nil
+}
+
+func rel(base, path string) string {
+	if r, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}

@@ -1,0 +1,182 @@
+package embedded_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apidriven/api-driven/backend/embedded"
+	"github.com/apidriven/api-driven/backend/probe"
+	"github.com/apidriven/api-driven/internal/status"
+)
+
+// fakeEmulator is a stand-in for cmd/awsemu with the same flags, serving
+// STS GetCallerIdentity and /_localstack/health, so process management is
+// tested without depending on the emulator's services.
+const fakeEmulator = `package main
+
+import (
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+)
+
+func main() {
+	addr := flag.String("addr", "", "")
+	flag.String("data-dir", "", "")
+	delay := flag.String("transition-delay", "", "")
+	flag.Parse()
+	if *delay == "crash" {
+		fmt.Println("awsemu: failed to listen on", *addr, "(simulated)")
+		os.Exit(1)
+	}
+	http.HandleFunc("/_localstack/health", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, ` + "`" + `{"services":{"sts":"running"},"version":"0.1.0"}` + "`" + `)
+	})
+	http.HandleFunc("/_localstack/info", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, ` + "`" + `{"version":"api-driven-emulator 0.1.0"}` + "`" + `)
+	})
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, ` + "`" + `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::000000000000:root</Arn><Account>000000000000</Account><UserId>x</UserId></GetCallerIdentityResult></GetCallerIdentityResponse>` + "`" + `)
+	})
+	fmt.Println("fake awsemu ready on", *addr)
+	if err := http.ListenAndServe(*addr, nil); err != nil {
+		fmt.Println("awsemu:", err)
+		os.Exit(1)
+	}
+}
+`
+
+func fakeRoot(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "cmd", "awsemu"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/fake\n\ngo 1.26\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "cmd", "awsemu", "main.go"), []byte(fakeEmulator), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func freeEndpoint(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return "http://localhost:" + strings.Split(ln.Addr().String(), ":")[1]
+}
+
+func newProvider(root, endpoint, delay string, out *bytes.Buffer) *embedded.Provider {
+	return embedded.New(embedded.Options{
+		Root: root, StateDir: filepath.Join(root, ".apidriven"), Endpoint: endpoint,
+		Region: "us-east-1", TransitionDelay: delay, Status: status.New(out),
+	})
+}
+
+func TestUpReuseDown(t *testing.T) {
+	ctx := context.Background()
+	root := fakeRoot(t)
+	endpoint := freeEndpoint(t)
+	var out bytes.Buffer
+	p := newProvider(root, endpoint, "", &out)
+	t.Cleanup(func() { _ = p.Down(context.Background()) })
+
+	if p.Started() {
+		t.Fatal("Started before Up")
+	}
+	if err := p.Up(ctx); err != nil {
+		t.Fatalf("Up: %v\n%s", err, out.String())
+	}
+	if !p.Started() {
+		t.Fatal("not Started after Up")
+	}
+	found, err := probe.Classify(ctx, endpoint, "us-east-1")
+	if err != nil || found.Kind != probe.AWS || !found.Info.Ours {
+		t.Fatalf("endpoint after Up: %+v, %v", found, err)
+	}
+	pidData, err := os.ReadFile(filepath.Join(root, ".apidriven", "emulator.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A fresh provider (another mage run) reuses the same process.
+	out.Reset()
+	again := newProvider(root, endpoint, "", &out)
+	if err := again.Up(ctx); err != nil {
+		t.Fatalf("second Up: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "reusing") {
+		t.Fatalf("second Up did not reuse:\n%s", out.String())
+	}
+	if now, _ := os.ReadFile(filepath.Join(root, ".apidriven", "emulator.pid")); !bytes.Equal(now, pidData) {
+		t.Fatalf("pid file changed: %q → %q", pidData, now)
+	}
+
+	// Another endpoint while it runs is refused with the fix.
+	moved := newProvider(root, freeEndpoint(t), "", &out)
+	if err := moved.Up(ctx); err == nil || !strings.Contains(status.FixOf(err), "mage down") {
+		t.Fatalf("Up on another port should ask for down first, got %v", err)
+	}
+
+	if err := again.Down(ctx); err != nil {
+		t.Fatalf("Down: %v", err)
+	}
+	if p.Started() {
+		t.Fatal("still Started after Down")
+	}
+	if found, err := probe.Classify(ctx, endpoint, "us-east-1"); err != nil || found.Kind != probe.Nothing {
+		t.Fatalf("endpoint still answers after Down: %+v, %v", found, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".apidriven", "emulator.pid")); !os.IsNotExist(err) {
+		t.Fatalf("pid file left behind: %v", err)
+	}
+	out.Reset()
+	if err := again.Down(ctx); err != nil || !strings.Contains(out.String(), "nothing to stop") {
+		t.Fatalf("second Down: %v\n%s", err, out.String())
+	}
+}
+
+func TestUpRefusesBusyPort(t *testing.T) {
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<html>not aws</html>"))
+	}))
+	t.Cleanup(web.Close)
+	var out bytes.Buffer
+	p := newProvider(fakeRoot(t), web.URL, "", &out)
+	err := p.Up(context.Background())
+	if err == nil {
+		t.Fatal("Up on a busy port succeeded")
+	}
+	_, port, _ := probe.HostPort(web.URL)
+	if !strings.Contains(err.Error(), "port "+port) || !strings.Contains(status.FixOf(err), "lsof") {
+		t.Fatalf("err %v, fix %q", err, status.FixOf(err))
+	}
+}
+
+func TestUpReportsEarlyExit(t *testing.T) {
+	var out bytes.Buffer
+	p := newProvider(fakeRoot(t), freeEndpoint(t), "crash", &out)
+	err := p.Up(context.Background())
+	if err == nil {
+		t.Fatal("Up succeeded although the emulator exited")
+	}
+	if !strings.Contains(err.Error(), "exited during start-up") || !strings.Contains(err.Error(), "simulated") {
+		t.Fatalf("error should quote the log: %v", err)
+	}
+	if p.Started() {
+		t.Fatal("Started after a crash")
+	}
+}

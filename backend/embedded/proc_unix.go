@@ -1,0 +1,70 @@
+//go:build unix
+
+package embedded
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+)
+
+// children are emulators started by this process: their exit must be seen
+// through Wait, because an unreaped child still answers kill(pid, 0).
+var children sync.Map // pid → chan struct{} closed on exit
+
+func detach(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+}
+
+func track(cmd *exec.Cmd) <-chan struct{} {
+	done := make(chan struct{})
+	children.Store(cmd.Process.Pid, done)
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	return done
+}
+
+func alive(pid int) bool {
+	if ch, ok := children.Load(pid); ok {
+		select {
+		case <-ch.(chan struct{}):
+			return false
+		default:
+			return true
+		}
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// isEmulator checks /proc where it exists (Linux); elsewhere the pid file
+// plus a live process is the best evidence there is.
+func isEmulator(pid int) bool {
+	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil {
+		return !procExists()
+	}
+	exe, _, _ := bytes.Cut(cmdline, []byte{0})
+	return bytes.HasSuffix(exe, []byte("awsemu"))
+}
+
+func procExists() bool {
+	_, err := os.Stat("/proc/self/cmdline")
+	return err == nil
+}
+
+func terminate(pid int) error { return ignoreGone(syscall.Kill(pid, syscall.SIGTERM)) }
+func kill(pid int) error      { return ignoreGone(syscall.Kill(pid, syscall.SIGKILL)) }
+
+func ignoreGone(err error) error {
+	if errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	return err
+}
