@@ -40,7 +40,8 @@ func parseProxyResponse(out []byte) (*proxyResponse, error) {
 		return nil, errors.New("statusCode is missing")
 	}
 	var num json.Number
-	if err := strictDecode(raw, &num); err != nil {
+	// json.Number would also take "200" from a string; the reply must hold a number.
+	if err := strictDecode(raw, &num); err != nil || bytes.HasPrefix(bytes.TrimSpace(raw), []byte(`"`)) {
 		return nil, fmt.Errorf("statusCode is not a number: %s", raw)
 	}
 	status, err := strconv.Atoi(num.String())
