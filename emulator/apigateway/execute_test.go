@@ -41,11 +41,11 @@ func TestExecuteRouting(t *testing.T) {
 		{"GET", "/files/a", 200, "/files/{proxy+}", map[string]string{"proxy": "a"}},
 		{"POST", "/files/a/b/c.txt", 200, "/files/{proxy+}", map[string]string{"proxy": "a/b/c.txt"}},
 		{"GET", "/empty/x", 200, "/empty/x", nil},
-		{"GET", "/files", 403, "", nil},       // greedy needs at least one segment
-		{"POST", "/pets", 403, "", nil},       // resource without that method
-		{"HEAD", "/pets", 403, "", nil},       // no fallback from HEAD to GET
-		{"GET", "/nothing", 403, "", nil},     // no resource
-		{"GET", "/empty", 403, "", nil},       // resource without methods
+		{"GET", "/files", 403, "", nil},   // greedy needs at least one segment
+		{"POST", "/pets", 403, "", nil},   // resource without that method
+		{"HEAD", "/pets", 403, "", nil},   // no fallback from HEAD to GET
+		{"GET", "/nothing", 403, "", nil}, // no resource
+		{"GET", "/empty", 403, "", nil},   // resource without methods
 		{"GET", "/pets/42/other", 403, "", nil},
 		{"GET", "/Pets", 403, "", nil}, // literals are case-sensitive
 	}
