@@ -4,10 +4,16 @@ package runtime
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
+
+// ErrClosed is returned by Invoke once the manager is closed.
+var ErrClosed = errors.New("lambda runtime manager is closed")
 
 // Config configures the manager.
 type Config struct {
@@ -18,6 +24,12 @@ type Config struct {
 	// IdleTimeout reaps warm processes unused this long (default 10m).
 	IdleTimeout time.Duration
 	Logger      *slog.Logger
+	// InitTimeout bounds how long a new process may take to ask for its
+	// first invocation (default 10s, Lambda's init limit).
+	InitTimeout time.Duration
+	// StopGrace is how long Close waits after SIGTERM before SIGKILL
+	// (default 1s).
+	StopGrace time.Duration
 }
 
 // Function is what the manager needs to know of a function version.
@@ -43,27 +55,205 @@ type Result struct {
 	Payload       []byte
 	FunctionError string
 	RequestID     string
+	// ErrorType is the failed invocation's errorType (e.g. "Sandbox.Timedout",
+	// "Runtime.ExitError", or the function's own type); "" on success.
+	ErrorType string
+	// LogTail is the last 4 KB of this invocation's log, START to REPORT
+	// (base64 it for X-Amz-Log-Result).
+	LogTail string
+	// Duration is the invoke phase; InitDuration is set on a cold start.
+	Duration     time.Duration
+	InitDuration time.Duration
+}
+
+type runResult struct {
+	res *Result
+	err error
 }
 
 // Manager owns the processes.
 type Manager struct {
 	cfg Config
+	log *slog.Logger
+
+	mu      sync.Mutex // guards everything below, pools' state and cfg.EndpointURL
+	pools   map[string]*pool
+	closed  bool
+	closing chan struct{}
+	wg      sync.WaitGroup // watchers and invocation supervisors
 }
 
 // NewManager returns a manager; it starts nothing until the first invoke.
-func NewManager(cfg Config) *Manager { return &Manager{cfg: cfg} }
-
-// SetEndpointURL sets the URL injected as AWS_ENDPOINT_URL (known once the
-// emulator listens).
-func (m *Manager) SetEndpointURL(u string) { m.cfg.EndpointURL = u }
-
-// Invoke runs payload through fn, starting or reusing a process.
-func (m *Manager) Invoke(ctx context.Context, fn Function, payload []byte) (*Result, error) {
-	return nil, errors.New("not implemented")
+func NewManager(cfg Config) *Manager {
+	if cfg.MaxProcsPerFunction <= 0 {
+		cfg.MaxProcsPerFunction = 10
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 10 * time.Minute
+	}
+	if cfg.InitTimeout <= 0 {
+		cfg.InitTimeout = 10 * time.Second
+	}
+	if cfg.StopGrace <= 0 {
+		cfg.StopGrace = time.Second
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Manager{cfg: cfg, log: log, pools: map[string]*pool{}, closing: make(chan struct{})}
 }
 
-// Evict stops every process of the named function (after an update or delete).
-func (m *Manager) Evict(name string) {}
+// SetEndpointURL sets the URL injected as AWS_ENDPOINT_URL (known once the
+// emulator listens). Processes started later get it.
+func (m *Manager) SetEndpointURL(u string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.cfg.EndpointURL = u
+}
 
-// Close stops all processes and waits for them.
-func (m *Manager) Close() error { return nil }
+// Invoke runs payload through fn, starting or reusing a process. Function
+// failures (errors, crashes, timeouts, a bad bootstrap) are a Result with
+// FunctionError "Unhandled"; the error is for ctx ends and a closed manager.
+// A cancelled ctx returns at once; the invocation itself runs to its end.
+func (m *Manager) Invoke(ctx context.Context, fn Function, payload []byte) (*Result, error) {
+	if !supported {
+		return nil, errors.New("native Lambda execution needs a Unix host")
+	}
+	fn = withDefaults(fn)
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	}
+	p, err := m.pool(fn.Name)
+	if err != nil {
+		return nil, err
+	}
+	id := newRequestID()
+	done := make(chan runResult, 1)
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil, ErrClosed
+	}
+	m.wg.Add(1)
+	m.mu.Unlock()
+	go func() {
+		defer m.wg.Done()
+		res, err := m.run(ctx, p, fn, id, payload)
+		done <- runResult{res, err}
+	}()
+	select {
+	case r := <-done:
+		return r.res, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// run acquires a process and supervises the invocation to its end, even
+// after the caller gave up.
+func (m *Manager) run(ctx context.Context, p *pool, fn Function, id string, payload []byte) (*Result, error) {
+	const attempts = 3 // a warm process may die between invocations
+	for range attempts {
+		inv := newInvocation(id, fn, payload)
+		sb, err := p.acquire(ctx, fn)
+		var ee *entrypointError
+		if errors.As(err, &ee) {
+			return m.failedStart(inv, ee), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if res := m.supervise(p, sb, inv); res != nil {
+			return res, nil
+		}
+	}
+	return nil, fmt.Errorf("failed to invoke %s: processes kept exiting before taking the invocation", fn.Name)
+}
+
+func withDefaults(fn Function) Function {
+	if fn.Version == "" {
+		fn.Version = "$LATEST"
+	}
+	if fn.Timeout <= 0 {
+		fn.Timeout = 3 * time.Second
+	}
+	if fn.MemoryMB <= 0 {
+		fn.MemoryMB = 128
+	}
+	if fn.Region == "" {
+		fn.Region = "us-east-1"
+	}
+	return fn
+}
+
+func (m *Manager) pool(name string) (*pool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	p := m.pools[name]
+	if p == nil {
+		p = &pool{m: m, name: name, slots: make(chan struct{}, m.cfg.MaxProcsPerFunction), live: map[*sandbox]struct{}{}}
+		m.pools[name] = p
+	}
+	return p, nil
+}
+
+// Evict stops every process of the named function (after an update or
+// delete): idle ones now, busy ones as soon as their invocation ends.
+func (m *Manager) Evict(name string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if p := m.pools[name]; p != nil {
+		p.retireLocked()
+	}
+}
+
+// Close stops all processes (SIGTERM, then SIGKILL after StopGrace) and
+// waits until every one is reaped.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	close(m.closing)
+	var all []*sandbox
+	for _, p := range m.pools {
+		for sb := range p.live {
+			all = append(all, sb)
+		}
+		p.idle = nil
+	}
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, sb := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sb.stop(m.cfg.StopGrace)
+		}()
+	}
+	wg.Wait()
+	m.wg.Wait()
+	return nil
+}
+
+// newRequestID is a random UUID, the form of Lambda request ids.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// traceID is an X-Ray trace header for an invocation started at t.
+func traceID(t time.Time) string {
+	var b [20]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("Root=1-%08x-%x;Parent=%x;Sampled=0", t.Unix(), b[:12], b[12:])
+}

@@ -1,0 +1,10 @@
+//go:build !linux
+
+package runtime
+
+// waitExited is a no-op where waitid(WNOWAIT) is unavailable; the group is
+// then killed right after the leader is reaped.
+func waitExited(int) {}
+
+// maxMemoryMB is unknown without /proc.
+func maxMemoryMB(int) int { return 0 }
