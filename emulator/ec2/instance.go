@@ -37,6 +37,7 @@ type instance struct {
 	NoStop         bool           `json:"disableApiStop,omitempty"`
 	State          State          `json:"state"`
 	Since          time.Time      `json:"since"`
+	Until          time.Time      `json:"until"` // end of a transitional state
 	Reason         string         `json:"reason,omitempty"`
 	StateReasonMsg string         `json:"stateReason,omitempty"`
 	Tags           []protocol.Tag `json:"tags,omitempty"`
@@ -51,14 +52,30 @@ type view struct {
 }
 
 func (s *Service) viewOf(in *instance, now time.Time) view {
-	st, at := effective(in.State, in.Since, now, s.opts.TransitionDelay)
+	st, at := in.effective(now)
 	return view{inst: *in, state: st, at: at}
+}
+
+func (in *instance) effective(now time.Time) (State, time.Time) {
+	return effective(in.State, in.Since, in.Until, now)
+}
+
+// enter moves the instance into st at now; a transitional state completes
+// after delay.
+func (in *instance) enter(st State, now time.Time, delay time.Duration) {
+	in.State, in.Since, in.Until = st, now, now
+	if st.settled() != st {
+		in.Until = now.Add(delay)
+	}
 }
 
 // settle records a completed transition so that the next one starts from
 // the effective state; callers hold the write lock.
 func (s *Service) settle(in *instance, now time.Time) {
-	in.State, in.Since = effective(in.State, in.Since, now, s.opts.TransitionDelay)
+	st, at := in.effective(now)
+	if st != in.State {
+		in.State, in.Since, in.Until = st, at, at
+	}
 }
 
 // expired reports a terminated instance past AWS's retention.
@@ -68,7 +85,7 @@ func (v *view) expired(now time.Time) bool {
 
 // expiredAt is expired without copying the record.
 func (s *Service) expiredAt(in *instance, now time.Time) bool {
-	st, at := effective(in.State, in.Since, now, s.opts.TransitionDelay)
+	st, at := in.effective(now)
 	return st == StateTerminated && now.Sub(at) > terminatedRetention
 }
 

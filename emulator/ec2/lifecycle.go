@@ -107,7 +107,7 @@ func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a
 	}
 	next := make([]State, len(targets))
 	for i, in := range targets {
-		cur, _ := effective(in.State, in.Since, now, s.opts.TransitionDelay)
+		cur, _ := in.effective(now)
 		st, perr := transition(a, in.ID, cur)
 		if perr == nil && st != cur {
 			perr = guard(a, in)
@@ -128,7 +128,7 @@ func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a
 		if next[i] == prev {
 			continue
 		}
-		in.State, in.Since = next[i], now
+		in.enter(next[i], now, s.opts.TransitionDelay)
 		switch a {
 		case actionStart:
 			in.Reason, in.StateReasonMsg = "", ""
@@ -198,7 +198,7 @@ func (s *Service) launchFailed(ids []string, cause error) {
 	now := s.now()
 	for _, id := range ids {
 		if in, ok := s.instances[id]; ok {
-			in.State, in.Since = StateTerminated, now
+			in.enter(StateTerminated, now, 0)
 			in.Reason = "Server.InternalError"
 			in.StateReasonMsg = fmt.Sprintf("Server.InternalError: %v", cause)
 		}

@@ -182,7 +182,7 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 	}
 	live := 0
 	for _, in := range s.order {
-		if st, _ := effective(in.State, in.Since, now, s.opts.TransitionDelay); st != StateTerminated {
+		if st, _ := in.effective(now); st != StateTerminated {
 			live++
 		}
 	}
@@ -210,8 +210,9 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 			ENIID: protocol.HexID("eni-", 17), MAC: macAddress(), VolumeID: protocol.HexID("vol-", 17),
 			ClientToken: spec.clientToken, UserData: spec.userData, Monitoring: spec.monitoring,
 			NoTerminate: spec.noTerminate, NoStop: spec.noStop,
-			State: StatePending, Since: now, Tags: spec.tags,
+			Tags: spec.tags,
 		}
+		in.enter(StatePending, now, s.opts.TransitionDelay)
 		s.instances[in.ID] = in
 		s.order = append(s.order, in)
 		// The launch answer always shows pending, as on AWS.

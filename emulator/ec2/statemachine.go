@@ -57,12 +57,14 @@ func (s State) settled() State {
 // on AWS ("about an hour").
 const terminatedRetention = time.Hour
 
-// effective is the state of an instance recorded as state at since, seen
-// at now: a transitional state completes once delay has elapsed. Computing
-// it lazily keeps the service free of timers and makes snapshots trivial.
-func effective(state State, since, now time.Time, delay time.Duration) (State, time.Time) {
-	if final := state.settled(); final != state && !now.Before(since.Add(delay)) {
-		return final, since.Add(delay)
+// effective is the state of an instance that entered state at since, seen
+// at now: a transitional state completes at until (since plus the delay in
+// force when it began, so a restart with another delay does not rewrite
+// history). Computing it lazily keeps the service free of timers and makes
+// snapshots trivial.
+func effective(state State, since, until, now time.Time) (State, time.Time) {
+	if final := state.settled(); final != state && !now.Before(until) {
+		return final, until
 	}
 	return state, since
 }
