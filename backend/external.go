@@ -1,0 +1,79 @@
+package backend
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/apidriven/api-driven/backend/probe"
+	"github.com/apidriven/api-driven/build"
+)
+
+// External is an AWS-compatible endpoint this project did not start
+// (LocalStack, moto, another awsemu): used as it is, never stopped.
+type External struct {
+	s     Settings
+	kind  string // "embedded" (another awsemu), "localstack" or "other"
+	label string
+}
+
+func newExternal(s Settings, f probe.Found) *External {
+	e := &External{s: s, kind: "other", label: "an AWS-compatible endpoint"}
+	switch {
+	case f.Info.Ours:
+		e.kind, e.label = "embedded", "an api-driven emulator"
+	case f.Info.Served:
+		e.kind, e.label = "localstack", "LocalStack "+f.Info.Version
+	}
+	return e
+}
+
+func (e *External) Name() string     { return "external" }
+func (e *External) Endpoint() string { return e.s.Endpoint }
+func (e *External) Started() bool    { return false }
+
+// Describe says what answers, for progress lines.
+func (e *External) Describe() string { return e.label }
+
+// BuildPlatform is the host for another awsemu (local processes), Linux
+// for LocalStack and others (Lambda containers).
+func (e *External) BuildPlatform() build.Platform {
+	if e.kind == "embedded" {
+		return build.Host()
+	}
+	pl, err := build.Linux(e.s.LambdaArch)
+	if err != nil {
+		pl, _ = build.Linux(build.HostLambdaArch())
+	}
+	return pl
+}
+
+// Up checks that it still answers.
+func (e *External) Up(ctx context.Context) error {
+	step := e.s.Status.Start("endpoint " + e.s.Endpoint)
+	cfg, err := probe.AWSConfig(ctx, e.s.Endpoint, e.s.Region)
+	if err != nil {
+		return step.Fail(err)
+	}
+	timeout := e.s.ReadyTimeout
+	if timeout == 0 {
+		timeout = time.Minute
+	}
+	err = probe.Wait(ctx, e.s.Status, e.label+" at "+e.s.Endpoint, timeout, func(ctx context.Context) error {
+		_, err := probe.CallerIdentity(ctx, cfg)
+		return err
+	})
+	if err != nil {
+		return step.Fail(err)
+	}
+	step.Done(fmt.Sprintf("%s already answers here; using it as it is (not started by this project, never stopped by it)", e.label))
+	return nil
+}
+
+// Down never stops what somebody else started.
+func (e *External) Down(context.Context) error {
+	e.s.Status.Infof("%s at %s was not started by this project: leaving it running", e.label, e.s.Endpoint)
+	return nil
+}
+
+var _ Provider = (*External)(nil)
