@@ -5,5 +5,5 @@
 //
 //	BENCH_ENDPOINTS=moto=http://127.0.0.1:5000 go test -run '^$' -bench . ./bench
 //
-// scripts/bench.sh starts moto_server and does exactly that.
+// "moto=auto" starts moto_server for each benchmark; scripts/bench.sh uses it.
 package bench

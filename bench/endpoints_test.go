@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/apidriven/api-driven/emulator/emulatortest"
+	"github.com/apidriven/api-driven/provision/mototest"
 )
 
 // endpoint is one AWS-compatible endpoint under measurement.
@@ -30,13 +31,17 @@ func endpoints() []endpoint {
 }
 
 // resolve returns the endpoint's URL, starting an in-process emulator for
-// the embedded one.
+// the embedded one and moto_server for "moto=auto".
 func (e endpoint) resolve(b *testing.B) string {
 	b.Helper()
-	if e.url != "" {
-		return e.url
+	switch e.url {
+	case "":
+		return emulatortest.Start(b).URL()
+	case "auto":
+		// moto=auto: start moto_server for this benchmark (skips without it).
+		return mototest.Start(b)
 	}
-	return emulatortest.Start(b).URL()
+	return e.url
 }
 
 func TestEndpointsParsing(t *testing.T) {
