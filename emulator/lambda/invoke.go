@@ -21,8 +21,6 @@ const (
 	// maxSyncPayload and maxAsyncPayload are AWS's invocation payload limits.
 	maxSyncPayload  = 6 << 20
 	maxAsyncPayload = 1 << 20
-	// logTailBytes is how much log X-Amz-Log-Type: Tail returns, as in AWS.
-	logTailBytes = 4096
 	// asyncGrace is added to a function's timeout as the deadline of an
 	// Event invocation, so that a stuck runtime cannot hold Close forever.
 	asyncGrace = 30 * time.Second
@@ -71,10 +69,6 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, region string, 
 		w.WriteHeader(http.StatusAccepted)
 		return nil
 	}
-	var offset int64
-	if logType == "Tail" {
-		offset = logSize(fn.LogPath)
-	}
 	res, err := s.execute(r.Context(), fn, payload)
 	if err != nil {
 		return err
@@ -89,7 +83,7 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, region string, 
 		h.Set("X-Amz-Function-Error", res.FunctionError)
 	}
 	if logType == "Tail" {
-		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(logTail(fn.LogPath, offset)))
+		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString([]byte(res.LogTail)))
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(res.Payload)
@@ -202,12 +196,13 @@ func (s *Service) execute(ctx context.Context, fn runtime.Function, payload []by
 func invalidEntrypoint(fn runtime.Function) *runtime.Result {
 	id := protocol.RequestID()
 	msg := fmt.Sprintf("RequestId: %s Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]", id)
+	tail := fmt.Sprintf("INIT_REPORT Init Duration: 0.00 ms Phase: init Status: error Error Type: Runtime.InvalidEntrypoint\n%s\n", msg)
 	if f, err := os.OpenFile(fn.LogPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-		_, _ = fmt.Fprintf(f, "INIT_REPORT Init Duration: 0.00 ms Phase: init Status: error Error Type: Runtime.InvalidEntrypoint\n%s\n", msg)
+		_, _ = f.WriteString(tail)
 		_ = f.Close()
 	}
 	body, _ := json.Marshal(map[string]string{"errorType": "Runtime.InvalidEntrypoint", "errorMessage": msg})
-	return &runtime.Result{Payload: body, FunctionError: "Unhandled", RequestID: id}
+	return &runtime.Result{Payload: body, FunctionError: "Unhandled", RequestID: id, ErrorType: "Runtime.InvalidEntrypoint", LogTail: tail}
 }
 
 // invokeAsync queues an Event invocation; at most MaxAsyncInvocations run
@@ -235,33 +230,4 @@ func (s *Service) invokeAsync(fn runtime.Function, payload []byte) error {
 		_, _ = s.execute(ctx, fn, payload)
 	}()
 	return nil
-}
-
-func logSize(path string) int64 {
-	st, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	return st.Size()
-}
-
-// logTail returns what the invocation appended to the log since offset, at
-// most the last logTailBytes. Concurrent invocations of the same function
-// may interleave their lines in it.
-func logTail(path string, offset int64) []byte {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	end := logSize(path)
-	if end-offset > logTailBytes {
-		offset = end - logTailBytes
-	}
-	if end <= offset {
-		return nil
-	}
-	buf := make([]byte, end-offset)
-	n, _ := f.ReadAt(buf, offset)
-	return buf[:n]
 }

@@ -39,7 +39,9 @@ func TestWaiters(t *testing.T) {
 	ctx := emulatortest.Context(t)
 	e.create(t, "waited", shellZip(t, "waited"))
 	name := &lambda.GetFunctionInput{FunctionName: aws.String("waited")}
-	fast := func(o *lambda.FunctionActiveV2WaiterOptions) { o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second }
+	fast := func(o *lambda.FunctionActiveV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second
+	}
 	if err := lambda.NewFunctionActiveV2Waiter(e.client, fast).Wait(ctx, name, 20*time.Second); err != nil {
 		t.Fatalf("FunctionActiveV2 waiter: %v", err)
 	}
@@ -51,7 +53,9 @@ func TestWaiters(t *testing.T) {
 	if upd.State != types.StateActive || upd.LastUpdateStatus != types.LastUpdateStatusInProgress {
 		t.Fatalf("after update: State %s, LastUpdateStatus %s; want Active, InProgress", upd.State, upd.LastUpdateStatus)
 	}
-	fastUpd := func(o *lambda.FunctionUpdatedV2WaiterOptions) { o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second }
+	fastUpd := func(o *lambda.FunctionUpdatedV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second
+	}
 	if err := lambda.NewFunctionUpdatedV2Waiter(e.client, fastUpd).Wait(ctx, name, 20*time.Second); err != nil {
 		t.Fatalf("FunctionUpdatedV2 waiter: %v", err)
 	}
