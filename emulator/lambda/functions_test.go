@@ -355,3 +355,23 @@ func TestDeleteFunction(t *testing.T) {
 	// The name is free again.
 	e.create(t, "doomed", shellZip(t, "again"))
 }
+
+func TestFunctionsArePerRegion(t *testing.T) {
+	e := start(t)
+	e.create(t, "shared", shellZip(t, "east"))
+	west := lambda.NewFromConfig(emulatortest.AWSConfig(t, e.srv.URL()), func(o *lambda.Options) { o.Region = "eu-west-1" })
+	list, err := west.ListFunctions(emulatortest.Context(t), &lambda.ListFunctionsInput{})
+	if err != nil {
+		t.Fatalf("ListFunctions: %v", err)
+	}
+	if len(list.Functions) != 0 {
+		t.Fatalf("eu-west-1 lists %d functions, want none", len(list.Functions))
+	}
+	out, err := west.CreateFunction(emulatortest.Context(t), e.createInput("shared", shellZip(t, "west")))
+	if err != nil {
+		t.Fatalf("CreateFunction in eu-west-1: %v", err)
+	}
+	if got := aws.ToString(out.FunctionArn); got != "arn:aws:lambda:eu-west-1:000000000000:function:shared" {
+		t.Errorf("FunctionArn = %s", got)
+	}
+}
