@@ -3,6 +3,7 @@ package apigateway
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"mime"
 	"net"
 	"net/http"
@@ -146,7 +147,9 @@ func buildEvent(r *http.Request, x *execution, body []byte) proxyEvent {
 }
 
 // requestHeaders gives the single-value (last value wins, as in AWS) and
-// multi-value header maps, with Host, which net/http keeps apart.
+// multi-value header maps, with Host, which net/http keeps apart. Header
+// names arrive canonicalized by net/http ("X-Api-Key"): the client's own
+// spelling is not kept.
 func requestHeaders(r *http.Request) (map[string]string, map[string][]string) {
 	single := map[string]string{}
 	multi := map[string][]string{}
@@ -161,10 +164,33 @@ func requestHeaders(r *http.Request) (map[string]string, map[string][]string) {
 		single[k] = vs[len(vs)-1]
 		multi[k] = append([]string(nil), vs...)
 	}
-	if len(single) == 0 {
-		return nil, nil
+	// The forwarding headers API Gateway's front end adds.
+	set := func(k, v string) { single[k], multi[k] = v, []string{v} }
+	xff := hostname(r.RemoteAddr)
+	if prev := r.Header.Get("X-Forwarded-For"); prev != "" {
+		xff = prev + ", " + xff
+	}
+	set("X-Forwarded-For", xff)
+	proto, port := "http", "80"
+	if r.TLS != nil {
+		proto, port = "https", "443"
+	}
+	if _, p, err := net.SplitHostPort(r.Host); err == nil {
+		port = p
+	}
+	set("X-Forwarded-Proto", proto)
+	set("X-Forwarded-Port", port)
+	if r.Header.Get("X-Amzn-Trace-Id") == "" {
+		set("X-Amzn-Trace-Id", newTraceID(time.Now()))
 	}
 	return single, multi
+}
+
+// newTraceID is an X-Ray trace header, Root=1-{epoch hex}-{96 random bits}.
+func newTraceID(now time.Time) string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("Root=1-%08x-%x", now.Unix(), b)
 }
 
 // isBinary reports whether contentType is one of the API's binary media

@@ -126,6 +126,10 @@ func TestExecuteEvent(t *testing.T) {
 		{"userAgent", rc.Identity.UserAgent, "test-agent/1"},
 		{"domainName", rc.DomainName, "abc.execute-api.localhost.localstack.cloud"},
 		{"domainPrefix", rc.DomainPrefix, "abc"},
+		{"X-Forwarded-For", ev.Headers["X-Forwarded-For"], "192.0.2.1"},
+		{"X-Forwarded-Proto", ev.Headers["X-Forwarded-Proto"], "http"},
+		{"X-Forwarded-Port", ev.Headers["X-Forwarded-Port"], "4566"},
+		{"X-Amzn-Trace-Id", strings.HasPrefix(ev.Headers["X-Amzn-Trace-Id"], "Root=1-"), true},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
