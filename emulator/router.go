@@ -99,7 +99,7 @@ func isLambdaPath(p string) bool {
 }
 
 func isAPIGatewayPath(p string) bool {
-	for _, prefix := range []string{"/restapis", "/apikeys", "/usageplans", "/account", "/domainnames"} {
+	for _, prefix := range []string{"/restapis", "/apikeys", "/usageplans", "/account", "/domainnames", "/tags"} {
 		if p == prefix || strings.HasPrefix(p, prefix+"/") {
 			return true
 		}

@@ -101,7 +101,7 @@ func New(cfg Config) (*Server, error) {
 	if s.lambda, err = lambda.New(lambda.Options{Store: st, Roles: s.iam, Runtime: s.runtime, TransitionDelay: cfg.TransitionDelay, WorkDir: workDir}); err != nil {
 		return nil, fmt.Errorf("failed to load lambda state: %w", err)
 	}
-	if s.apigateway, err = apigateway.New(apigateway.Options{Store: st, Invoker: s.lambda}); err != nil {
+	if s.apigateway, err = apigateway.New(apigateway.Options{Store: st, Invoker: s.lambda, Logger: s.log}); err != nil {
 		return nil, fmt.Errorf("failed to load apigateway state: %w", err)
 	}
 	s.query = map[string]queryService{
