@@ -1,0 +1,103 @@
+package provision_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+var (
+	zipOnce sync.Once
+	zipData []byte
+	zipErr  error
+)
+
+// functionZip builds ./lambda as the Lambda runtime wants it (linux/amd64,
+// static, no RPC mode) and zips it as `bootstrap`, once per test binary.
+func functionZip(t *testing.T) []byte {
+	t.Helper()
+	zipOnce.Do(func() { zipData, zipErr = buildFunctionZip(t.TempDir()) })
+	if zipErr != nil {
+		t.Fatalf("failed to build the function zip: %v", zipErr)
+	}
+	return zipData
+}
+
+func buildFunctionZip(dir string) ([]byte, error) {
+	bin := filepath.Join(dir, "bootstrap")
+	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build",
+		"-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", bin, "./lambda")
+	cmd.Dir = ".." // the module root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, &buildError{err: err, out: out}
+	}
+	exe, err := os.ReadFile(bin)
+	if err != nil {
+		return nil, err
+	}
+	return zipFiles(map[string][]byte{"bootstrap": exe})
+}
+
+// zipFiles zips files, executable, in a fixed order.
+func zipFiles(files map[string][]byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range []string{"bootstrap", "VERSION"} {
+		data, ok := files[name]
+		if !ok {
+			continue
+		}
+		h := &zip.FileHeader{Name: name, Method: zip.Deflate}
+		h.SetMode(0o755)
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(data); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+type buildError struct {
+	err error
+	out []byte
+}
+
+func (e *buildError) Error() string { return e.err.Error() + "\n" + string(e.out) }
+
+// readBootstrap extracts bootstrap from a function zip.
+func readBootstrap(t *testing.T, data []byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("bad zip: %v", err)
+	}
+	f, err := zr.Open("bootstrap")
+	if err != nil {
+		t.Fatalf("no bootstrap in zip: %v", err)
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(f); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func sha256b64(data []byte) string {
+	sum := sha256.Sum256(data)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
