@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
@@ -90,6 +91,18 @@ type zipReadError struct{ err error }
 func (e zipReadError) Error() string { return "failed to read zip: " + e.err.Error() }
 func (e zipReadError) Unwrap() error { return e.err }
 
+// entryError classifies a failure to create an entry: the archive's fault
+// when its entries contradict each other (a file where a directory must go,
+// a name taken twice), ours when the disk refuses.
+func entryError(err error) error {
+	for _, ours := range []error{syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.EACCES, syscall.EPERM, syscall.EMFILE, syscall.ENFILE, syscall.EIO} {
+		if errors.Is(err, ours) {
+			return err
+		}
+	}
+	return zipReadError{err}
+}
+
 // unpack extracts data into dir, keeping exec bits. It extracts into a
 // sibling temp dir and renames, so dir is either complete or absent; an
 // existing dir is left alone (the name is content-addressed).
@@ -137,7 +150,7 @@ func extract(data []byte, root string) error {
 		switch {
 		case mode.IsDir():
 			if err := os.MkdirAll(target, 0o755); err != nil {
-				return fmt.Errorf("failed to create %s: %w", target, err)
+				return entryError(fmt.Errorf("failed to create %s: %w", target, err))
 			}
 		case mode&fs.ModeSymlink != 0:
 			if err := extractSymlink(f, rel, target); err != nil {
@@ -158,7 +171,7 @@ func extract(data []byte, root string) error {
 
 func extractFile(f *zip.File, target string, budget int64) (int64, error) {
 	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return 0, fmt.Errorf("failed to create %s: %w", filepath.Dir(target), err)
+		return 0, entryError(fmt.Errorf("failed to create %s: %w", filepath.Dir(target), err))
 	}
 	rc, err := f.Open()
 	if err != nil {
@@ -169,7 +182,7 @@ func extractFile(f *zip.File, target string, budget int64) (int64, error) {
 	perm := f.Mode().Perm()&0o755 | 0o600
 	out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
 	if err != nil {
-		return 0, fmt.Errorf("failed to create %s: %w", target, err)
+		return 0, entryError(fmt.Errorf("failed to create %s: %w", target, err))
 	}
 	n, copyErr := io.Copy(out, io.LimitReader(rc, budget+1))
 	closeErr := out.Close()
@@ -204,10 +217,10 @@ func extractSymlink(f *zip.File, rel, target string) error {
 		return zipReadError{fmt.Errorf("symlink %q points outside the code directory", f.Name)}
 	}
 	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return fmt.Errorf("failed to create %s: %w", filepath.Dir(target), err)
+		return entryError(fmt.Errorf("failed to create %s: %w", filepath.Dir(target), err))
 	}
 	if err := os.Symlink(link, target); err != nil {
-		return fmt.Errorf("failed to create symlink %s: %w", target, err)
+		return entryError(fmt.Errorf("failed to create symlink %s: %w", target, err))
 	}
 	return nil
 }
