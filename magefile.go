@@ -1,0 +1,47 @@
+//go:build mage
+
+// Mage targets of api-driven: go tool mage (or go tool mage all) gives
+// live /start /stop /status URLs. Each target is one call into workflow/.
+package main
+
+import (
+	"context"
+
+	"github.com/apidriven/api-driven/workflow"
+)
+
+// Default target: go tool mage runs All.
+var Default = All
+
+// All brings the backend up, builds and deploys, then prints the URLs and the instance's state.
+func All(ctx context.Context) error { return workflow.All(ctx) }
+
+// Up starts the backend (APIDRIVEN_BACKEND=auto|embedded|localstack|aws) and waits until it is ready.
+func Up(ctx context.Context) error { return workflow.Up(ctx) }
+
+// Build compiles the Lambda into .apidriven/build/function.zip for the backend's OS/arch.
+func Build(ctx context.Context) error { return workflow.Build(ctx) }
+
+// Deploy provisions the role, instance, function and API idempotently and writes .apidriven/outputs.json.
+func Deploy(ctx context.Context) error { return workflow.Deploy(ctx) }
+
+// Smoke checks status, stop, start and an unknown route through the URLs, cross-checked with EC2.
+func Smoke(ctx context.Context) error { return workflow.Smoke(ctx) }
+
+// Clean deletes every project resource, stops the emulator it started and removes .apidriven/.
+func Clean(ctx context.Context) error { return workflow.Clean(ctx) }
+
+// Install prepares the backend: the emulator binary, or the pinned LocalStack image (or CLI).
+func Install(ctx context.Context) error { return workflow.Install(ctx) }
+
+// Public makes port 4566 public in a GitHub Codespace and prints the public URLs.
+func Public(ctx context.Context) error { return workflow.Public(ctx) }
+
+// Down stops the backend if this project started it.
+func Down(ctx context.Context) error { return workflow.Down(ctx) }
+
+// Outputs prints .apidriven/outputs.json.
+func Outputs() error { return workflow.Outputs() }
+
+// Test runs vet and every test with the race detector, as the README and CI do.
+func Test(ctx context.Context) error { return workflow.Test(ctx) }

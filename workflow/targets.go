@@ -1,0 +1,312 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apidriven/api-driven/backend"
+	"github.com/apidriven/api-driven/backend/probe"
+	"github.com/apidriven/api-driven/build"
+	"github.com/apidriven/api-driven/internal/status"
+	"github.com/apidriven/api-driven/provision"
+	"github.com/apidriven/api-driven/smoke"
+)
+
+// Up selects the backend and makes it ready.
+func (p *Project) Up(ctx context.Context) (backend.Provider, backend.Settings, error) {
+	b, s, err := p.backend(ctx)
+	if err != nil {
+		return nil, s, err
+	}
+	if err := b.Up(ctx); err != nil {
+		return nil, s, err
+	}
+	return b, s, nil
+}
+
+// Build builds the function for the backend's platform (without starting
+// the backend).
+func (p *Project) Build(ctx context.Context) (*build.Result, error) {
+	b, _, err := p.backend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return p.buildFor(ctx, b)
+}
+
+func (p *Project) buildFor(ctx context.Context, b backend.Provider) (*build.Result, error) {
+	return build.Lambda(ctx, build.Options{Dir: p.Root, Platform: b.BuildPlatform(), Status: p.Status})
+}
+
+// Deploy brings the backend up, builds, provisions idempotently and writes
+// .apidriven/outputs.json.
+func (p *Project) Deploy(ctx context.Context) (*provision.Outputs, error) {
+	b, s, err := p.Up(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.buildFor(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	c, err := clients(ctx, b.Endpoint(), s.Region)
+	if err != nil {
+		return nil, err
+	}
+	cfg := provisionConfig(b, s, b.BuildPlatform())
+	cfg.Code = res.Code
+	out, err := provision.Deploy(ctx, c, cfg, p.Status)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.writeOutputs(out); err != nil {
+		return nil, err
+	}
+	p.Status.Infof("outputs written to .apidriven/outputs.json")
+	return out, nil
+}
+
+// All is up, build, deploy, then the URLs and the instance's state as the
+// status route reports it; it fails unless that call answered 200.
+func (p *Project) All(ctx context.Context) error {
+	out, err := p.Deploy(ctx)
+	if err != nil {
+		return err
+	}
+	p.printURLs(out)
+	fmt.Fprintln(p.Out)
+	return p.checkStatus(ctx, out)
+}
+
+// checkStatus GETs the status URL, retrying 5xx and connection errors
+// briefly (a first invocation may be cold).
+func (p *Project) checkStatus(ctx context.Context, o *provision.Outputs) error {
+	step := p.Status.Start("GET status")
+	hc := &http.Client{Timeout: 30 * time.Second}
+	var reply smoke.Reply
+	var code int
+	err := probe.Wait(ctx, p.Status, "the status route", time.Minute, func(ctx context.Context) error {
+		var err error
+		code, reply, err = getJSON(ctx, hc, o.URLs.Status)
+		if err != nil {
+			return err
+		}
+		if code >= 500 {
+			return fmt.Errorf("HTTP %d: %s", code, reply.Error)
+		}
+		if code != http.StatusOK {
+			return probe.Permanent(fmt.Errorf("HTTP %d: %s", code, reply.Error))
+		}
+		return nil
+	})
+	if err != nil {
+		return step.Fail(status.WithFix(err, "run `go tool mage smoke` for details; on the embedded backend see .apidriven/emulator.log"))
+	}
+	step.Done(fmt.Sprintf("→ HTTP %d: instance %s is %s", code, reply.InstanceID, reply.State))
+	return nil
+}
+
+// Smoke runs the smoke test through the deployed URLs.
+func (p *Project) Smoke(ctx context.Context) error {
+	o, err := p.ReadOutputs()
+	if err != nil {
+		return err
+	}
+	deadline, err := envDuration("APIDRIVEN_SMOKE_TIMEOUT", 5*time.Minute)
+	if err != nil {
+		return err
+	}
+	c, err := clients(ctx, o.Endpoint, o.Region)
+	if err != nil {
+		return err
+	}
+	unknown := []int{http.StatusNotFound}
+	if o.Backend == provision.BackendAWS {
+		// API Gateway answers undefined resources 403 "Missing Authentication Token".
+		unknown = append(unknown, http.StatusForbidden)
+	}
+	err = smoke.Run(ctx, smoke.Config{
+		StartURL: o.URLs.Start, StopURL: o.URLs.Stop, StatusURL: o.URLs.Status,
+		EC2State: func(ctx context.Context) (string, error) {
+			return provision.InstanceState(ctx, c, o.InstanceID)
+		},
+		Deadline: deadline, UnknownRouteCodes: unknown, Status: p.Status,
+	})
+	if err != nil {
+		return err
+	}
+	p.Status.Infof("smoke passed: the routes start, stop and report instance %s", o.InstanceID)
+	return nil
+}
+
+// Clean deletes every resource the project created (found by name and
+// tag, with or without outputs.json), stops the backend if this project
+// started it, and removes .apidriven/. Running it twice is fine.
+func (p *Project) Clean(ctx context.Context) error {
+	b, s, err := p.backend(ctx)
+	if err != nil {
+		return err
+	}
+	reachable := b.Name() == "aws"
+	if !reachable {
+		found, err := probe.Classify(ctx, b.Endpoint(), s.Region)
+		if err != nil {
+			return err
+		}
+		reachable = found.Kind == probe.AWS
+	}
+	if reachable {
+		c, err := clients(ctx, b.Endpoint(), s.Region)
+		if err != nil {
+			return err
+		}
+		removed, err := provision.Clean(ctx, c, provisionConfig(b, s, b.BuildPlatform()), p.Status)
+		if err != nil {
+			return err
+		}
+		if len(removed) == 0 {
+			p.Status.Infof("no api-driven resources at %s", orAWS(b.Endpoint()))
+		} else {
+			p.Status.Infof("deleted: %s", strings.Join(removed, ", "))
+		}
+	} else {
+		p.Status.Infof("nothing answers at %s: no resources to delete there (an emulator's state under .apidriven/ goes with it)", b.Endpoint())
+	}
+	if b.Started() {
+		if err := b.Down(ctx); err != nil {
+			return err
+		}
+	}
+	return p.removeState()
+}
+
+// removeState deletes .apidriven/ and says what was in it.
+func (p *Project) removeState() error {
+	entries, err := os.ReadDir(p.StateDir())
+	if errors.Is(err, os.ErrNotExist) {
+		p.Status.Infof(".apidriven/ already gone, nothing to remove")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("failed to read %s: %w", p.StateDir(), err)
+	}
+	step := p.Status.Start("remove .apidriven/")
+	var names []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() {
+			name += "/"
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if err := os.RemoveAll(p.StateDir()); err != nil {
+		return step.Fail(fmt.Errorf("failed to remove %s: %w", p.StateDir(), err))
+	}
+	step.Done("(" + strings.Join(names, ", ") + ")")
+	return nil
+}
+
+// Install prepares what the backend needs, and nothing more.
+func (p *Project) Install(ctx context.Context) error {
+	b, _, err := p.backend(ctx)
+	if err != nil {
+		return err
+	}
+	if in, ok := b.(backend.Installer); ok {
+		return in.Install(ctx)
+	}
+	switch e := b.(type) {
+	case *backend.External:
+		p.Status.Infof("%s already answers at %s: nothing to install", e.Describe(), e.Endpoint())
+	default:
+		p.Status.Infof("%s backend: nothing to install (real AWS needs credentials only: aws configure or AWS_PROFILE)", b.Name())
+	}
+	return nil
+}
+
+// Down stops the backend if this project started it.
+func (p *Project) Down(ctx context.Context) error {
+	b, _, err := p.backend(ctx)
+	if err != nil {
+		return err
+	}
+	return b.Down(ctx)
+}
+
+// Outputs prints .apidriven/outputs.json.
+func (p *Project) Outputs() error {
+	o, err := p.ReadOutputs()
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(p.OutputsFile())
+	if err != nil {
+		return fmt.Errorf("failed to read %s: %w", p.OutputsFile(), err)
+	}
+	p.Out.Write(data)
+	if cs, ok := codespace(); ok && o.Backend != provision.BackendAWS {
+		if fwd, err := cs.forward(o); err == nil {
+			fmt.Fprintf(p.Out, "\nForwarded (Codespace): %s  %s  %s\n", fwd.Start, fwd.Stop, fwd.Status)
+		}
+	}
+	return nil
+}
+
+// TestCommand is the README's test command.
+var TestCommand = [][]string{{"go", "vet", "./..."}, {"go", "test", "-race", "./..."}}
+
+// Test runs the test suite: vet, then every test with the race detector.
+func (p *Project) Test(ctx context.Context) error {
+	for _, args := range TestCommand {
+		step := p.Status.Start(strings.Join(args, " "))
+		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+		cmd.Dir = p.Root
+		cmd.Stdout, cmd.Stderr = p.Out, p.Out
+		if err := cmd.Run(); err != nil {
+			return step.Fail(status.WithFix(fmt.Errorf("failed: %w", err), "see the failures above; run one package with `go test -race ./<dir>/ -run <Test>`"))
+		}
+		step.Done("")
+	}
+	return nil
+}
+
+func getJSON(ctx context.Context, hc *http.Client, u string) (int, smoke.Reply, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, smoke.Reply{}, fmt.Errorf("failed to build GET %s: %w", u, err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, smoke.Reply{}, fmt.Errorf("GET %s failed: %w", u, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return resp.StatusCode, smoke.Reply{}, fmt.Errorf("failed to read the answer of GET %s: %w", u, err)
+	}
+	var r smoke.Reply
+	if err := json.Unmarshal(body, &r); err != nil && resp.StatusCode == http.StatusOK {
+		return resp.StatusCode, r, fmt.Errorf("GET %s answered non-JSON: %.200s", u, body)
+	}
+	if r.Error == "" && resp.StatusCode != http.StatusOK {
+		r.Error = strings.TrimSpace(string(body))
+	}
+	return resp.StatusCode, r, nil
+}
+
+func orAWS(endpoint string) string {
+	if endpoint == "" {
+		return "AWS"
+	}
+	return endpoint
+}
