@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -116,8 +117,8 @@ func alive(pid int) bool {
 // eventuallyGone waits (with backoff and a deadline) until pid is gone.
 func eventuallyGone(t testing.TB, pid int) {
 	t.Helper()
-	b := retry.WithMaxDuration(10*time.Second, retry.NewExponential(5*time.Millisecond))
-	err := retry.Do(context.Background(), retry.WithCappedDuration(200*time.Millisecond, b), func(context.Context) error {
+	b := retry.WithMaxDuration(10*time.Second, retry.WithCappedDuration(100*time.Millisecond, retry.NewExponential(5*time.Millisecond)))
+	err := retry.Do(context.Background(), b, func(context.Context) error {
 		if alive(pid) {
 			return retry.RetryableError(errors.New("still alive"))
 		}
@@ -145,4 +146,20 @@ func writeBootstrap(t testing.TB, script string) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// waitForLog waits (with backoff and a deadline) until the function log
+// contains s.
+func waitForLog(t testing.TB, fn runtime.Function, s string) {
+	t.Helper()
+	b := retry.WithMaxDuration(20*time.Second, retry.WithCappedDuration(100*time.Millisecond, retry.NewExponential(5*time.Millisecond)))
+	err := retry.Do(context.Background(), b, func(context.Context) error {
+		if data, _ := os.ReadFile(fn.LogPath); !strings.Contains(string(data), s) {
+			return retry.RetryableError(errors.New("not logged yet"))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("function log never showed %q", s)
+	}
 }

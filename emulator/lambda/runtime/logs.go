@@ -58,7 +58,8 @@ func openLog(path string) (*os.File, error) {
 
 // newLogSink returns a sink whose w is the process's stdout and stderr. The
 // parent keeps w open for its markers until closeWriter.
-func newLogSink(logPath string) (*logSink, error) {
+// Output before the first invocation (init) goes to initTail.
+func newLogSink(logPath string, initTail *tail) (*logSink, error) {
 	file, err := openLog(logPath)
 	if err != nil {
 		return nil, err
@@ -70,7 +71,7 @@ func newLogSink(logPath string) (*logSink, error) {
 		}
 		return nil, fmt.Errorf("failed to create output pipe: %w", err)
 	}
-	l := &logSink{file: file, w: w, r: r, done: make(chan struct{})}
+	l := &logSink{file: file, tail: initTail, w: w, r: r, done: make(chan struct{})}
 	go l.read()
 	return l, nil
 }

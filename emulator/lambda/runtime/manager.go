@@ -156,7 +156,7 @@ func (m *Manager) run(ctx context.Context, p *pool, fn Function, id string, payl
 	const attempts = 3 // a warm process may die between invocations
 	for range attempts {
 		inv := newInvocation(id, fn, payload)
-		sb, err := p.acquire(ctx, fn)
+		sb, err := p.acquire(ctx, fn, inv.tail)
 		var ee *entrypointError
 		if errors.As(err, &ee) {
 			return m.failedStart(inv, ee), nil

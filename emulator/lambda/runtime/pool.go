@@ -21,7 +21,7 @@ type pool struct {
 
 // acquire takes a slot (queueing while all are busy) and returns a warm
 // process of fn's revision or starts a new one.
-func (p *pool) acquire(ctx context.Context, fn Function) (*sandbox, error) {
+func (p *pool) acquire(ctx context.Context, fn Function, initTail *tail) (*sandbox, error) {
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -31,7 +31,7 @@ func (p *pool) acquire(ctx context.Context, fn Function) (*sandbox, error) {
 	}
 	sb, err := p.warm(fn)
 	if sb == nil && err == nil {
-		sb, err = p.start(fn)
+		sb, err = p.start(fn, initTail)
 	}
 	if err != nil {
 		<-p.slots
@@ -70,7 +70,7 @@ func (p *pool) warm(fn Function) (*sandbox, error) {
 }
 
 // start cold-starts a process for fn.
-func (p *pool) start(fn Function) (*sandbox, error) {
+func (p *pool) start(fn Function, initTail *tail) (*sandbox, error) {
 	m := p.m
 	bootstrap, err := checkBootstrap(fn.CodeDir)
 	if err != nil {
@@ -84,7 +84,7 @@ func (p *pool) start(fn Function) (*sandbox, error) {
 	m.wg.Add(1) // the watcher
 	env := environment(fn, m.cfg.EndpointURL)
 	m.mu.Unlock()
-	sb, err := startSandbox(fn, bootstrap, env, func(sb *sandbox) {
+	sb, err := startSandbox(fn, bootstrap, env, initTail, func(sb *sandbox) {
 		p.remove(sb)
 		m.wg.Done()
 	})

@@ -47,12 +47,13 @@ type sandbox struct {
 
 // startSandbox starts fn's bootstrap with a fresh Runtime API listener.
 // onExit runs once the process is reaped.
-func startSandbox(fn Function, bootstrap string, env []string, onExit func(*sandbox)) (*sandbox, error) {
+// Its init output goes to initTail, the tail of the invocation starting it.
+func startSandbox(fn Function, bootstrap string, env []string, initTail *tail, onExit func(*sandbox)) (*sandbox, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("failed to listen for the runtime API: %w", err)
 	}
-	logs, err := newLogSink(fn.LogPath)
+	logs, err := newLogSink(fn.LogPath, initTail)
 	if err != nil {
 		ln.Close()
 		return nil, err

@@ -36,6 +36,7 @@ func main() {
 
 // initError reports a failed init as a custom runtime would, then exits.
 func initError(msg string) {
+	fmt.Fprintln(os.Stderr, "init failed:", msg)
 	body, _ := json.Marshal(map[string]string{"errorMessage": msg, "errorType": "ProbeInitError"})
 	req, err := http.NewRequest(http.MethodPost, "http://"+os.Getenv("AWS_LAMBDA_RUNTIME_API")+"/2018-06-01/runtime/init/error", bytes.NewReader(body))
 	if err == nil {
@@ -44,7 +45,6 @@ func initError(msg string) {
 			resp.Body.Close()
 		}
 	}
-	fmt.Fprintln(os.Stderr, "init failed:", msg)
 	os.Exit(1)
 }
 
