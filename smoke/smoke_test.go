@@ -26,6 +26,7 @@ type fake struct {
 	neverStops   bool   // stopping never becomes stopped
 	ec2          string // DescribeInstances override
 	unknownCode  int    // answer for unknown routes (default 404)
+	unknownBody  string // JSON body for unknown routes
 	stopRequests int
 }
 
@@ -66,6 +67,10 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			code = http.StatusNotFound
 		}
 		w.WriteHeader(code)
+		if f.unknownBody != "" {
+			w.Write([]byte(f.unknownBody))
+			return
+		}
 		json.NewEncoder(w).Encode(map[string]string{"error": "no route " + route})
 	}
 }
@@ -85,6 +90,7 @@ func TestRun(t *testing.T) {
 		fake     *fake
 		deadline time.Duration
 		step     string // failing step; "" = success
+		wantLine string // on success, the unknown-route line (default 404)
 		errPart  string
 	}{
 		{name: "happy path", fake: &fake{state: "running"}},
@@ -98,7 +104,11 @@ func TestRun(t *testing.T) {
 		{name: "EC2 disagrees", fake: &fake{state: "running", ec2: "running"},
 			step: "smoke wait stopped", errPart: "EC2 DescribeInstances says running"},
 		{name: "unknown route answers 200", fake: &fake{state: "running", unknownCode: http.StatusOK},
-			step: "smoke unknown route", errPart: "HTTP 200, want [404]"},
+			step: "smoke unknown route", errPart: "HTTP 200, want 404"},
+		{name: "unknown route 403 Missing Authentication Token is API Gateway's 404", fake: &fake{state: "running",
+			unknownCode: http.StatusForbidden, unknownBody: `{"message":"Missing Authentication Token"}`}, wantLine: "✓ smoke unknown route → HTTP 403"},
+		{name: "unknown route 403 for another reason fails", fake: &fake{state: "running", unknownCode: http.StatusForbidden},
+			step: "smoke unknown route", errPart: "HTTP 403, want 404"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,8 +124,11 @@ func TestRun(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Run: %v\n%s", err, out.String())
 				}
+				if tt.wantLine == "" {
+					tt.wantLine = "✓ smoke unknown route → HTTP 404"
+				}
 				for _, want := range []string{"✓ smoke status → HTTP 200", "✓ smoke stop → HTTP 200", "✓ smoke wait stopped → HTTP 200, stopped",
-					"EC2 agrees", "✓ smoke start → HTTP 200", "✓ smoke wait running", "✓ smoke unknown route → HTTP 404"} {
+					"EC2 agrees", "✓ smoke start → HTTP 200", "✓ smoke wait running", tt.wantLine} {
 					if !strings.Contains(out.String(), want) {
 						t.Errorf("output lacks %q:\n%s", want, out.String())
 					}

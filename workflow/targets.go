@@ -129,17 +129,12 @@ func (p *Project) Smoke(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	unknown := []int{http.StatusNotFound}
-	if o.Backend == provision.BackendAWS {
-		// API Gateway answers undefined resources 403 "Missing Authentication Token".
-		unknown = append(unknown, http.StatusForbidden)
-	}
 	err = smoke.Run(ctx, smoke.Config{
 		StartURL: o.URLs.Start, StopURL: o.URLs.Stop, StatusURL: o.URLs.Status,
 		EC2State: func(ctx context.Context) (string, error) {
 			return provision.InstanceState(ctx, c, o.InstanceID)
 		},
-		Deadline: deadline, UnknownRouteCodes: unknown, Status: p.Status,
+		Deadline: deadline, Status: p.Status,
 	})
 	if err != nil {
 		return err
