@@ -14,28 +14,38 @@ import (
 )
 
 var (
-	zipOnce sync.Once
-	zipData []byte
-	zipErr  error
+	zipMu    sync.Mutex
+	zipCache = map[string][]byte{}
 )
 
-// functionZip builds ./lambda as the Lambda runtime wants it (linux/amd64,
-// static, no RPC mode) and zips it as `bootstrap`, once per test binary.
-func functionZip(t *testing.T) []byte {
+// functionZip builds ./lambda for Lambda (linux/amd64, static, no RPC
+// mode) and zips it as `bootstrap`, once per test binary.
+func functionZip(t *testing.T) []byte { return functionZipFor(t, "linux", "amd64") }
+
+// functionZipFor builds the function for goos/goarch (the embedded
+// emulator runs functions natively, so it needs the host's).
+func functionZipFor(t *testing.T, goos, goarch string) []byte {
 	t.Helper()
-	zipOnce.Do(func() { zipData, zipErr = buildFunctionZip(t.TempDir()) })
-	if zipErr != nil {
-		t.Fatalf("failed to build the function zip: %v", zipErr)
+	zipMu.Lock()
+	defer zipMu.Unlock()
+	key := goos + "/" + goarch
+	if data, ok := zipCache[key]; ok {
+		return data
 	}
-	return zipData
+	data, err := buildFunctionZip(t.TempDir(), goos, goarch)
+	if err != nil {
+		t.Fatalf("failed to build the function zip: %v", err)
+	}
+	zipCache[key] = data
+	return data
 }
 
-func buildFunctionZip(dir string) ([]byte, error) {
+func buildFunctionZip(dir, goos, goarch string) ([]byte, error) {
 	bin := filepath.Join(dir, "bootstrap")
 	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build",
 		"-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", bin, "./lambda")
 	cmd.Dir = ".." // the module root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, &buildError{err: err, out: out}
 	}

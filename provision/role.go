@@ -70,7 +70,7 @@ func controlPolicy(cfg Config, id identity) string {
 // sameJSON compares two policy documents as JSON values; IAM returns them
 // URL-encoded and reformatted.
 func sameJSON(stored, want string) bool {
-	if dec, err := url.QueryUnescape(stored); err == nil {
+	if dec, err := url.PathUnescape(stored); err == nil {
 		stored = dec
 	}
 	var a, b any

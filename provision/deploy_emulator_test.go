@@ -1,0 +1,135 @@
+package provision_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/sethvargo/go-retry"
+
+	"github.com/apidriven/api-driven/emulator/emulatortest"
+	"github.com/apidriven/api-driven/internal/status"
+	"github.com/apidriven/api-driven/provision"
+)
+
+var httpClient = &http.Client{Timeout: 30 * time.Second}
+
+// call requests url and decodes the JSON object it answers.
+func callURL(t *testing.T, method, url string) (int, map[string]string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading body: %v", method, url, err)
+	}
+	var got map[string]string
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("%s %s: %d, body not a JSON object: %s", method, url, resp.StatusCode, body)
+	}
+	return resp.StatusCode, got
+}
+
+// waitState polls /status until it reports want (deadline and backoff).
+func waitState(t *testing.T, url, want string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	b := retry.WithCappedDuration(time.Second, retry.NewExponential(20*time.Millisecond))
+	last := ""
+	err := retry.Do(ctx, b, func(context.Context) error {
+		code, got := callURL(t, http.MethodGet, url)
+		if code != http.StatusOK {
+			return fmt.Errorf("status answered %d: %v", code, got)
+		}
+		if last = got["state"]; last != want {
+			return retry.RetryableError(fmt.Errorf("state %s", last))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("state never became %s (last %q): %v", want, last, err)
+	}
+}
+
+func hostArch() string {
+	if runtime.GOARCH == "arm64" {
+		return "arm64"
+	}
+	return "x86_64"
+}
+
+// The whole product flow on the embedded emulator: deploy, then the three
+// routes over HTTP through API Gateway and the real function, then clean.
+func TestDeployRoutesCleanOnEmulator(t *testing.T) {
+	srv := emulatortest.Start(t)
+	c := provision.NewClients(emulatortest.AWSConfig(t, srv.URL()))
+	ctx := testContext(t)
+	cfg := provision.Config{
+		Backend: provision.BackendEmbedded, Endpoint: srv.URL(),
+		Code: functionZipFor(t, runtime.GOOS, runtime.GOARCH), Architecture: hostArch(),
+	}
+	out, err := provision.Deploy(ctx, c, cfg, status.Discard())
+	if err != nil {
+		t.Fatalf("Deploy: %v", err)
+	}
+
+	code, got := callURL(t, http.MethodGet, out.URLs.Status)
+	if code != 200 || got["instanceId"] != out.InstanceID || got["state"] != "running" {
+		t.Fatalf("GET status = %d %v", code, got)
+	}
+	code, got = callURL(t, http.MethodGet, out.URLs.Stop)
+	if code != 200 || got["previousState"] != "running" || got["instanceId"] != out.InstanceID {
+		t.Fatalf("GET stop = %d %v", code, got)
+	}
+	waitState(t, out.URLs.Status, "stopped")
+	if st, err := provision.InstanceState(ctx, c, out.InstanceID); err != nil || st != "stopped" {
+		t.Errorf("InstanceState = %q, %v; want stopped", st, err)
+	}
+	code, got = callURL(t, http.MethodPost, out.URLs.Stop)
+	if code != 200 || got["previousState"] != "stopped" || got["currentState"] != "stopped" {
+		t.Errorf("second stop = %d %v, want stopped/stopped", code, got)
+	}
+	code, got = callURL(t, http.MethodPost, out.URLs.Start)
+	if code != 200 || got["previousState"] != "stopped" {
+		t.Fatalf("POST start = %d %v", code, got)
+	}
+	waitState(t, out.URLs.Status, "running")
+
+	again, err := provision.Deploy(ctx, c, cfg, status.Discard())
+	if err != nil || *again != *out {
+		t.Fatalf("second Deploy = %+v, %v; want %+v", again, err, out)
+	}
+	code, _ = callURL(t, http.MethodGet, again.URLs.Status)
+	if code != 200 {
+		t.Errorf("status after redeploy = %d", code)
+	}
+	inv := inventory(t, ctx, c)
+	if len(inv.instances) != 1 || len(inv.apis) != 1 || inv.function == nil || !inv.role {
+		t.Fatalf("after two deploys: %+v", inv)
+	}
+
+	removed, err := provision.Clean(ctx, c, cfg, status.Discard())
+	if err != nil || len(removed) < 4 {
+		t.Fatalf("Clean = %q, %v", removed, err)
+	}
+	inv = inventory(t, ctx, c)
+	if len(inv.instances) != 0 || len(inv.apis) != 0 || inv.function != nil || inv.role {
+		t.Errorf("left after Clean: %+v", inv)
+	}
+	if removed, err := provision.Clean(ctx, c, cfg, status.Discard()); err != nil || len(removed) != 0 {
+		t.Errorf("second Clean = %q, %v", removed, err)
+	}
+}
