@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,6 +113,37 @@ func functionError(t testing.TB, res *runtime.Result) awsError {
 func alive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// running reports whether pid exists and is not a zombie.
+func running(pid int) bool {
+	if !alive(pid) {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return !errors.Is(err, os.ErrNotExist) // no /proc: assume running
+	}
+	// pid (comm) S ...: the state follows the last ')'.
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
+// eventuallyStopped waits (with backoff and a deadline) until pid is dead,
+// reaped or a zombie of another parent.
+func eventuallyStopped(t testing.TB, pid int) {
+	t.Helper()
+	b := retry.WithMaxDuration(10*time.Second, retry.WithCappedDuration(100*time.Millisecond, retry.NewExponential(5*time.Millisecond)))
+	err := retry.Do(context.Background(), b, func(context.Context) error {
+		if running(pid) {
+			return retry.RetryableError(errors.New("still running"))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("process %d still running", pid)
+	}
 }
 
 // eventuallyGone waits (with backoff and a deadline) until pid is gone.
