@@ -41,7 +41,7 @@ func partitionOf(arn string) string {
 	return "aws"
 }
 
-func validate(cfg Config) error {
+func validate(cfg Config, clientRegion string) error {
 	if len(cfg.Code) == 0 {
 		return status.WithFix(fmt.Errorf("no function code to deploy"), "build the function first: go tool mage build")
 	}
@@ -51,6 +51,11 @@ func validate(cfg Config) error {
 	if cfg.Region == "" {
 		return status.WithFix(fmt.Errorf("no aws region configured"), "set AWS_REGION (for example us-east-1)")
 	}
+	if clientRegion != "" && cfg.Region != clientRegion {
+		// ARNs and URLs would name another region than the calls go to.
+		return status.WithFix(fmt.Errorf("config region %s differs from the clients' region %s", cfg.Region, clientRegion),
+			"leave provision.Config.Region empty or build the clients for the same region")
+	}
 	return nil
 }
 
@@ -59,7 +64,7 @@ func validate(cfg Config) error {
 // URLs are. Running it again changes only what differs.
 func Deploy(ctx context.Context, c Clients, cfg Config, st *status.Status) (*Outputs, error) {
 	cfg = cfg.withDefaults(c.region())
-	if err := validate(cfg); err != nil {
+	if err := validate(cfg, c.region()); err != nil {
 		return nil, err
 	}
 	id, err := whoAmI(ctx, c, cfg, st)

@@ -100,7 +100,7 @@ func TestDefaultsAndValidate(t *testing.T) {
 		cfg.Architecture != "x86_64" || cfg.Timeouts.Call != 30*time.Second || cfg.Timeouts.Wait != 3*time.Minute {
 		t.Errorf("defaults %+v", cfg)
 	}
-	if err := validate(cfg); err != nil {
+	if err := validate(cfg, "eu-west-3"); err != nil {
 		t.Errorf("validate: %v", err)
 	}
 	tests := []struct {
@@ -111,11 +111,12 @@ func TestDefaultsAndValidate(t *testing.T) {
 		{"no code", func(c *Config) { c.Code = nil }, "mage build"},
 		{"bad arch", func(c *Config) { c.Architecture = "amd64" }, "x86_64 or arm64"},
 		{"no region", func(c *Config) { c.Region = "" }, "AWS_REGION"},
+		{"other region than the clients", func(c *Config) { c.Region = "us-east-1" }, "same region"},
 	}
 	for _, tc := range tests {
 		bad := cfg
 		tc.change(&bad)
-		if err := validate(bad); err == nil || !strings.Contains(status.FixOf(err), tc.fix) {
+		if err := validate(bad, "eu-west-3"); err == nil || !strings.Contains(status.FixOf(err), tc.fix) {
 			t.Errorf("%s: validate = %v (fix %q)", tc.name, err, status.FixOf(err))
 		}
 	}

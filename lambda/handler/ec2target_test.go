@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/apidriven/api-driven/emulator/emulatortest"
 	"github.com/apidriven/api-driven/lambda/handler"
 	"github.com/apidriven/api-driven/provision/mototest"
 )
@@ -56,7 +57,16 @@ func launch(t *testing.T, client *ec2.Client, tags map[string]string) string {
 // The EC2 target against a real third-party EC2 API (moto): the same calls
 // the function makes against LocalStack, our emulator or AWS.
 func TestEC2TargetAgainstMoto(t *testing.T) {
-	client := ec2.NewFromConfig(mototest.AWSConfig(t, mototest.Start(t)))
+	exerciseEC2Target(t, ec2.NewFromConfig(mototest.AWSConfig(t, mototest.Start(t))))
+}
+
+// The same against our embedded emulator (transitions instantaneous).
+func TestEC2TargetAgainstEmulator(t *testing.T) {
+	srv := emulatortest.Start(t)
+	exerciseEC2Target(t, ec2.NewFromConfig(emulatortest.AWSConfig(t, srv.URL())))
+}
+
+func exerciseEC2Target(t *testing.T, client *ec2.Client) {
 	target := handler.NewEC2Target(client)
 	ctx := ctxT(t)
 	id := launch(t, client, map[string]string{"Project": "api-driven"})
@@ -69,7 +79,7 @@ func TestEC2TargetAgainstMoto(t *testing.T) {
 		name     string
 		op       func(context.Context, string) (handler.Transition, error)
 		want     handler.Transition
-		afterAll string // state reported by Status afterwards (moto settles at once)
+		afterAll string // state reported by Status afterwards (both settle at once)
 	}{
 		{"stop running", target.Stop, handler.Transition{Previous: "running", Current: "stopping"}, "stopped"},
 		{"stop stopped", target.Stop, handler.Transition{Previous: "stopped", Current: "stopped"}, "stopped"},
