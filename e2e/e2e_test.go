@@ -15,6 +15,7 @@ import (
 
 	"github.com/apidriven/api-driven/backend/probe"
 	"github.com/apidriven/api-driven/internal/status"
+	"github.com/apidriven/api-driven/provision/mototest"
 )
 
 // TestEmbeddedEndToEnd: all → the three URLs over HTTP → smoke → all again
@@ -125,7 +126,10 @@ func TestAutoUsesForeignEndpoint(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, ".apidriven", "outputs.json")); err != nil {
 		t.Fatal(err)
 	}
-	r.mustMage(t, "clean")
+	out = r.mustMage(t, "clean")
+	if !strings.Contains(out, "leaving it running") {
+		t.Errorf("clean should say it leaves the foreign emulator running")
+	}
 	if i, f, a, role := s.counts(t); i != 0 || f != 0 || a != 0 || role {
 		t.Fatalf("after clean: %d live instances, %d functions, %d APIs, role %v; want nothing", i, f, a, role)
 	}
@@ -135,6 +139,33 @@ func TestAutoUsesForeignEndpoint(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".apidriven")); !os.IsNotExist(err) {
 		t.Fatalf(".apidriven/ left behind: %v", err)
+	}
+}
+
+// TestDeployOnMoto: auto detects moto_server (a third-party emulator) and
+// deploy provisions everything on it, as proof the automation speaks AWS
+// and not just our emulator; clean then removes it all.
+func TestDeployOnMoto(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	endpoint := mototest.Start(t)
+	r := &repo{dir: copyRepo(t), env: env("AWS_ENDPOINT_URL=" + endpoint)}
+	out := r.mustMage(t, "deploy")
+	if !strings.Contains(out, "an AWS-compatible endpoint already answers here") {
+		t.Errorf("auto should recognise moto as an external AWS-compatible endpoint")
+	}
+	o := r.outputs(t)
+	if o.Backend != "other" || o.Endpoint != endpoint || !strings.HasPrefix(o.InstanceID, "i-") || o.RestAPIID == "" {
+		t.Fatalf("outputs on moto = %+v", o)
+	}
+	s := newSDK(t, endpoint)
+	if i, f, a, role := s.counts(t); i != 1 || f != 1 || a != 1 || !role {
+		t.Fatalf("on moto after deploy: %d instances, %d functions, %d APIs, role %v", i, f, a, role)
+	}
+	r.mustMage(t, "clean")
+	if i, f, a, role := s.counts(t); i != 0 || f != 0 || a != 0 || role {
+		t.Fatalf("on moto after clean: %d live instances, %d functions, %d APIs, role %v", i, f, a, role)
 	}
 }
 

@@ -176,8 +176,8 @@ func (p *Project) Clean(ctx context.Context) error {
 	} else {
 		p.Status.Infof("nothing answers at %s: no resources to delete there (an emulator's state under .apidriven/ goes with it)", b.Endpoint())
 	}
-	if b.Started() {
-		if err := b.Down(ctx); err != nil {
+	if _, external := b.(*backend.External); b.Started() || external {
+		if err := b.Down(ctx); err != nil { // External.Down only says it leaves it running
 			return err
 		}
 	}
