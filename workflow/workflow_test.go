@@ -1,0 +1,191 @@
+package workflow
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apidriven/api-driven/internal/status"
+	"github.com/apidriven/api-driven/provision"
+)
+
+func project(t *testing.T) (*Project, *bytes.Buffer) {
+	t.Helper()
+	var out bytes.Buffer
+	return &Project{Root: t.TempDir(), Out: &out, Status: status.New(&out)}, &out
+}
+
+var sample = &provision.Outputs{
+	Backend: "embedded", Endpoint: "http://localhost:4566", Region: "us-east-1", InstanceID: "i-0123456789abcdef0",
+	FunctionName: "apidriven-ec2", RestAPIID: "abc123", Stage: "prod",
+	URLs: provision.URLs{
+		Start:  "http://localhost:4566/_aws/execute-api/abc123/prod/start",
+		Stop:   "http://localhost:4566/_aws/execute-api/abc123/prod/stop",
+		Status: "http://localhost:4566/_aws/execute-api/abc123/prod/status",
+	},
+}
+
+func noCodespace(t *testing.T) {
+	t.Setenv("CODESPACE_NAME", "")
+	t.Setenv("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN", "")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+}
+
+func inCodespace(t *testing.T) {
+	t.Setenv("CODESPACE_NAME", "fluffy-space-abc")
+	t.Setenv("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN", "app.github.dev")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+}
+
+// fakeGH puts a `gh` on PATH that records its arguments and exits code.
+func fakeGH(t *testing.T, code string) string {
+	t.Helper()
+	dir := t.TempDir()
+	record := filepath.Join(dir, "args")
+	script := "#!/bin/sh\necho \"$@\" > " + record + "\necho 'HTTP 403: must have admin rights' >&2\nexit " + code + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "gh"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return record
+}
+
+func TestOutputsRoundTrip(t *testing.T) {
+	noCodespace(t)
+	p, out := project(t)
+	if _, err := p.ReadOutputs(); err == nil || !strings.Contains(status.FixOf(err), "go tool mage all") {
+		t.Fatalf("missing outputs: %v (fix %q)", err, status.FixOf(err))
+	}
+	if err := p.writeOutputs(sample); err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.ReadOutputs()
+	if err != nil || *got != *sample {
+		t.Fatalf("ReadOutputs = %+v, %v", got, err)
+	}
+	if err := p.Outputs(); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"backend": "embedded"`, `"instanceId": "i-0123456789abcdef0"`, `"restApiId": "abc123"`, `"status": "http://localhost:4566/_aws/execute-api/abc123/prod/status"`} {
+		if !strings.Contains(out.String(), key) {
+			t.Errorf("outputs.json lacks %s:\n%s", key, out.String())
+		}
+	}
+	entries, _ := os.ReadDir(p.StateDir())
+	if len(entries) != 1 {
+		t.Errorf("temporary files left next to outputs.json: %v", entries)
+	}
+	if err := os.WriteFile(p.OutputsFile(), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ReadOutputs(); err == nil || !strings.Contains(status.FixOf(err), "mage deploy") {
+		t.Fatalf("corrupt outputs: %v", err)
+	}
+}
+
+func TestPrintURLsInCodespace(t *testing.T) {
+	inCodespace(t)
+	p, out := project(t)
+	p.printURLs(sample)
+	for _, want := range []string{
+		"status  http://localhost:4566/_aws/execute-api/abc123/prod/status",
+		"start   https://fluffy-space-abc-4566.app.github.dev/_aws/execute-api/abc123/prod/start",
+		"gh codespace ports visibility 4566:public -c $CODESPACE_NAME",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestPublic(t *testing.T) {
+	ctx := context.Background()
+	t.Run("outside a Codespace", func(t *testing.T) {
+		noCodespace(t)
+		record := fakeGH(t, "0")
+		p, out := project(t)
+		if err := p.Public(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "not in a GitHub Codespace") {
+			t.Fatalf("output:\n%s", out.String())
+		}
+		if _, err := os.Stat(record); !os.IsNotExist(err) {
+			t.Fatal("gh was called outside a Codespace")
+		}
+	})
+	t.Run("in a Codespace", func(t *testing.T) {
+		inCodespace(t)
+		record := fakeGH(t, "0")
+		p, out := project(t)
+		if err := p.writeOutputs(sample); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Public(ctx); err != nil {
+			t.Fatalf("Public: %v\n%s", err, out.String())
+		}
+		args, _ := os.ReadFile(record)
+		if strings.TrimSpace(string(args)) != "codespace ports visibility 4566:public -c fluffy-space-abc" {
+			t.Fatalf("gh args = %q", args)
+		}
+		if !strings.Contains(out.String(), "stop    https://fluffy-space-abc-4566.app.github.dev/_aws/execute-api/abc123/prod/stop") {
+			t.Fatalf("output:\n%s", out.String())
+		}
+	})
+	t.Run("gh fails", func(t *testing.T) {
+		inCodespace(t)
+		fakeGH(t, "1")
+		p, _ := project(t)
+		err := p.Public(ctx)
+		if err == nil || !strings.Contains(err.Error(), "must have admin rights") || !strings.Contains(status.FixOf(err), "Port Visibility") {
+			t.Fatalf("err %v fix %q", err, status.FixOf(err))
+		}
+	})
+	t.Run("aws needs nothing", func(t *testing.T) {
+		inCodespace(t)
+		record := fakeGH(t, "0")
+		p, out := project(t)
+		aws := *sample
+		aws.Backend = provision.BackendAWS
+		if err := p.writeOutputs(&aws); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Public(ctx); err != nil || !strings.Contains(out.String(), "public already") {
+			t.Fatalf("Public on aws: %v\n%s", err, out.String())
+		}
+		if _, err := os.Stat(record); !os.IsNotExist(err) {
+			t.Fatal("gh was called for the aws backend")
+		}
+	})
+}
+
+// Clean with nothing deployed and nothing running is fine, twice.
+func TestCleanWithNothingThere(t *testing.T) {
+	noCodespace(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	ln.Close()
+	t.Setenv("AWS_ENDPOINT_URL", endpoint)
+	t.Setenv("APIDRIVEN_BACKEND", "embedded")
+	p, out := project(t)
+	if err := os.MkdirAll(filepath.Join(p.StateDir(), "build"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := p.Clean(context.Background()); err != nil {
+			t.Fatalf("clean #%d: %v\n%s", i+1, err, out.String())
+		}
+	}
+	for _, want := range []string{"nothing answers at " + endpoint, "✓ remove .apidriven/ (build/)", ".apidriven/ already gone"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
