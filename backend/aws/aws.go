@@ -48,7 +48,7 @@ func (p *Provider) Up(ctx context.Context) error {
 	step := p.o.Status.Start("aws credentials (" + p.o.Region + ")")
 	cfg, err := probe.AWSConfig(ctx, "", p.o.Region)
 	if err != nil {
-		return step.Fail(err)
+		return step.Fail(status.WithFix(err, "check AWS_PROFILE and ~/.aws/config (aws configure list), or unset APIDRIVEN_BACKEND to use an emulator"))
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -144,6 +145,10 @@ func Classify(ctx context.Context, endpoint, region string) (Found, error) {
 	defer cancel()
 	caller, err := CallerIdentity(cctx, cfg)
 	if err != nil {
+		var re *awshttp.ResponseError
+		if errors.As(err, &re) {
+			err = fmt.Errorf("it answered HTTP %d to STS GetCallerIdentity", re.HTTPStatusCode())
+		}
 		return Found{Kind: NonAWS, Err: err}, nil
 	}
 	info, _ := Health(ctx, endpoint)
