@@ -2,6 +2,7 @@ package ec2
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -121,38 +122,43 @@ func (s *Service) describeInstances(_ context.Context, req *protocol.QueryReques
 	if err != nil {
 		return nil, err
 	}
-	out := describeInstancesResponse{RequestID: req.RequestID}
-	out.Reservations.Items = groupReservations(views)
 	if next != "" {
-		out.NextToken = encodeToken("instances", next)
+		next = encodeToken("instances", next)
 	}
-	return out, nil
+	return renderDescribeInstances(req.RequestID, groupByReservation(views), next)
 }
 
-// groupReservations renders views as reservations in first-seen order.
-func groupReservations(views []view) []xmlReservation {
-	res := make([]xmlReservation, 0, 1)
-	var index map[string]int
+// groupByReservation orders views so each reservation's instances are
+// adjacent, reservations in first-seen order (explicit ids may interleave
+// them); it returns views unchanged when they are grouped already.
+func groupByReservation(views []view) []view {
+	seen := make(map[string]bool, 4)
+	grouped := true
 	for i := range views {
-		v := &views[i]
-		rid := v.inst.ReservationID
-		at := -1
-		if n := len(res); n > 0 && res[n-1].ReservationID == rid {
-			at = n - 1
-		} else if j, ok := index[rid]; ok {
-			at = j
+		rid := views[i].inst.ReservationID
+		if i > 0 && rid == views[i-1].inst.ReservationID {
+			continue
 		}
-		if at < 0 {
-			if index == nil {
-				index = map[string]int{}
-			}
-			at = len(res)
-			index[rid] = at
-			res = append(res, newReservation(rid))
+		if seen[rid] {
+			grouped = false
+			break
 		}
-		res[at].Instances.Items = append(res[at].Instances.Items, v.xml())
+		seen[rid] = true
 	}
-	return res
+	if grouped {
+		return views
+	}
+	order := make(map[string]int)
+	for i := range views {
+		if _, ok := order[views[i].inst.ReservationID]; !ok {
+			order[views[i].inst.ReservationID] = len(order)
+		}
+	}
+	out := slices.Clone(views)
+	slices.SortStableFunc(out, func(a, b view) int {
+		return order[a.inst.ReservationID] - order[b.inst.ReservationID]
+	})
+	return out
 }
 
 var statusFilters = func() filterDefs[view] {

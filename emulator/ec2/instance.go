@@ -41,6 +41,9 @@ type instance struct {
 	Reason         string         `json:"reason,omitempty"`
 	StateReasonMsg string         `json:"stateReason,omitempty"`
 	Tags           []protocol.Tag `json:"tags,omitempty"`
+
+	gen  uint64      // bumped by touch on every change, for the render cache
+	slot *renderSlot // cached <item> rendering, see render.go
 }
 
 // view is an instance as seen at one moment: the record plus its effective

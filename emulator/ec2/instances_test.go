@@ -267,3 +267,23 @@ func TestRegionsAreSeparate(t *testing.T) {
 		t.Errorf("zone = %s, want eu-west-1a", z)
 	}
 }
+
+func TestDescribeInstancesGroupsByReservation(t *testing.T) {
+	c := newClient(t)
+	pair := launch(t, c, 2).Instances
+	a1, a2 := aws.ToString(pair[0].InstanceId), aws.ToString(pair[1].InstanceId)
+	b := launchOne(t, c)
+	out, err := c.DescribeInstances(emulatortest.Context(t), &ec2.DescribeInstancesInput{InstanceIds: []string{a2, b, a1}})
+	if err != nil {
+		t.Fatalf("DescribeInstances: %v", err)
+	}
+	if len(out.Reservations) != 2 || len(out.Reservations[0].Instances) != 2 || len(out.Reservations[1].Instances) != 1 {
+		t.Fatalf("reservations = %d, want 2 (2 + 1 instances)", len(out.Reservations))
+	}
+	if got := allInstances(out.Reservations); !slices.Equal(got, []string{a2, a1, b}) {
+		t.Errorf("instances = %v, want %v", got, []string{a2, a1, b})
+	}
+	if aws.ToString(out.Reservations[0].ReservationId) == aws.ToString(out.Reservations[1].ReservationId) {
+		t.Errorf("both reservations are %s", aws.ToString(out.Reservations[0].ReservationId))
+	}
+}

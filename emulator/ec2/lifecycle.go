@@ -129,6 +129,7 @@ func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a
 			continue
 		}
 		in.enter(next[i], now, s.opts.TransitionDelay)
+		in.touch()
 		switch a {
 		case actionStart:
 			in.Reason, in.StateReasonMsg = "", ""
@@ -199,6 +200,7 @@ func (s *Service) launchFailed(ids []string, cause error) {
 	for _, id := range ids {
 		if in, ok := s.instances[id]; ok {
 			in.enter(StateTerminated, now, 0)
+			in.touch()
 			in.Reason = "Server.InternalError"
 			in.StateReasonMsg = fmt.Sprintf("Server.InternalError: %v", cause)
 		}

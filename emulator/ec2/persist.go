@@ -33,6 +33,7 @@ func (s *Service) load() error {
 		if in.ID == "" || s.instances[in.ID] != nil {
 			return fmt.Errorf("failed to load ec2 state: bad or duplicate instance record %q", in.ID)
 		}
+		in.slot = &renderSlot{}
 		s.instances[in.ID] = in
 		s.order = append(s.order, in)
 		s.seq = max(s.seq, in.Seq)

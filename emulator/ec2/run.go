@@ -212,6 +212,7 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 			NoTerminate: spec.noTerminate, NoStop: spec.noStop,
 			Tags: spec.tags,
 		}
+		in.slot = &renderSlot{}
 		in.enter(StatePending, now, s.opts.TransitionDelay)
 		s.instances[in.ID] = in
 		s.order = append(s.order, in)

@@ -165,6 +165,7 @@ func (s *Service) createTags(_ context.Context, req *protocol.QueryRequest) (any
 	}
 	for i, in := range targets {
 		in.Tags = merged[i]
+		in.touch()
 	}
 	s.bump()
 	s.mu.Unlock()
@@ -191,6 +192,7 @@ func (s *Service) deleteTags(_ context.Context, req *protocol.QueryRequest) (any
 	}
 	for _, in := range targets {
 		in.Tags = removeTags(in.Tags, del)
+		in.touch()
 	}
 	s.bump()
 	s.mu.Unlock()

@@ -2,6 +2,7 @@ package ec2
 
 import (
 	"context"
+	"encoding/xml"
 	"net/url"
 	"sync"
 	"testing"
@@ -41,7 +42,17 @@ func stateIn(t *testing.T, s *Service, id string) State {
 	if err != nil {
 		t.Fatalf("DescribeInstances: %v", err)
 	}
-	return out.(describeInstancesResponse).Reservations.Items[0].Instances.Items[0].State.Name
+	body, err := xml.Marshal(out)
+	if err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	var doc struct {
+		States []State `xml:"reservationSet>item>instancesSet>item>instanceState>name"`
+	}
+	if err := xml.Unmarshal(body, &doc); err != nil || len(doc.States) != 1 {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+	return doc.States[0]
 }
 
 // TestLazyTransitionsAcrossRestart checks the timestamps alone drive the

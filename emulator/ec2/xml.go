@@ -138,13 +138,6 @@ type runInstancesResponse struct {
 	xmlReservation
 }
 
-type describeInstancesResponse struct {
-	XMLName      xml.Name            `xml:"http://ec2.amazonaws.com/doc/2016-11-15/ DescribeInstancesResponse"`
-	RequestID    string              `xml:"requestId"`
-	Reservations set[xmlReservation] `xml:"reservationSet"`
-	NextToken    string              `xml:"nextToken,omitempty"`
-}
-
 type xmlStateChange struct {
 	InstanceID    string   `xml:"instanceId"`
 	CurrentState  xmlState `xml:"currentState"`
