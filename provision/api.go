@@ -12,8 +12,25 @@ import (
 	"github.com/apidriven/api-driven/internal/status"
 )
 
-// routeMethods are the methods every route answers.
-var routeMethods = []string{"GET", "POST"}
+// apiResource is one resource of the REST API and the methods it proxies
+// to the function.
+type apiResource struct {
+	pathPart string // "" for the root resource
+	methods  []string
+}
+
+// apiResources are /start, /stop and /status with GET and POST, plus ANY on
+// them, on the root and on a {proxy+} catch-all: every request reaches the
+// function, which answers 405 with Allow for other methods and a JSON 404
+// naming the routes for unknown paths, instead of API Gateway's bare 403
+// "Missing Authentication Token".
+func apiResources() []apiResource {
+	out := []apiResource{{pathPart: "", methods: []string{"ANY"}}}
+	for _, route := range Routes {
+		out = append(out, apiResource{pathPart: route, methods: []string{"GET", "POST", "ANY"}})
+	}
+	return append(out, apiResource{pathPart: "{proxy+}", methods: []string{"ANY"}})
+}
 
 // integrationURI is the AWS_PROXY target for a function.
 func integrationURI(partition, region, functionARN string) string {
@@ -112,7 +129,8 @@ func ensureAPIResources(ctx context.Context, c Clients, cfg Config, id identity,
 		return "", "", fmt.Errorf("failed to read rest api %s: it has no root resource", apiID)
 	}
 	uri := integrationURI(id.Partition, cfg.Region, functionARN)
-	for _, route := range Routes {
+	for _, res := range apiResources() {
+		route := res.pathPart
 		resID, ok := paths["/"+route]
 		if !ok {
 			out, err := withRetry(ctx, to, nil, func(ctx context.Context) (*apigateway.CreateResourceOutput, error) {
@@ -125,7 +143,7 @@ func ensureAPIResources(ctx context.Context, c Clients, cfg Config, id identity,
 			}
 			resID = aws.ToString(out.Id)
 		}
-		for _, method := range routeMethods {
+		for _, method := range res.methods {
 			if err := ensureMethod(ctx, c, cfg, apiID, resID, route, method, uri); err != nil {
 				return "", "", err
 			}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,6 +108,23 @@ func TestDeployRoutesCleanOnEmulator(t *testing.T) {
 		t.Fatalf("POST start = %d %v", code, got)
 	}
 	waitState(t, out.URLs.Status, "running")
+
+	// Every request reaches the function: unknown paths get its JSON 404,
+	// other methods its 405, never API Gateway's bare 403.
+	base := strings.TrimSuffix(out.URLs.Status, "status")
+	for _, tc := range []struct {
+		method, url string
+		want        int
+	}{
+		{http.MethodGet, base + "nope", http.StatusNotFound},
+		{http.MethodGet, base + "a/b/c", http.StatusNotFound},
+		{http.MethodGet, strings.TrimSuffix(base, "/"), http.StatusNotFound},
+		{http.MethodDelete, out.URLs.Stop, http.StatusMethodNotAllowed},
+	} {
+		if code, got := callURL(t, tc.method, tc.url); code != tc.want || got["error"] == "" {
+			t.Errorf("%s %s = %d %v, want %d with a JSON error", tc.method, tc.url, code, got, tc.want)
+		}
+	}
 
 	again, err := provision.Deploy(ctx, c, cfg, status.Discard())
 	if err != nil || *again != *out {

@@ -209,8 +209,12 @@ func checkDeployed(t *testing.T, ctx context.Context, c provision.Clients, out *
 	for _, r := range res.Items {
 		paths[aws.ToString(r.Path)] = aws.ToString(r.Id)
 	}
-	for _, route := range []string{"/start", "/stop", "/status"} {
-		for _, m := range []string{"GET", "POST"} {
+	wantMethods := map[string][]string{
+		"/start": {"GET", "POST", "ANY"}, "/stop": {"GET", "POST", "ANY"}, "/status": {"GET", "POST", "ANY"},
+		"/": {"ANY"}, "/{proxy+}": {"ANY"},
+	}
+	for route, methods := range wantMethods {
+		for _, m := range methods {
 			in, err := c.APIGateway.GetIntegration(ctx, &apigateway.GetIntegrationInput{
 				RestApiId: &out.RestAPIID, ResourceId: aws.String(paths[route]), HttpMethod: aws.String(m)})
 			if err != nil {
