@@ -40,6 +40,9 @@ type Reply struct {
 	CurrentState  string `json:"currentState"`
 	Error         string `json:"error"`
 	Message       string `json:"message"` // API Gateway's own errors
+	// FromBody is true when Error is the raw body, not the function's
+	// JSON "error" field.
+	FromBody bool `json:"-"`
 }
 
 // Run performs the smoke test; the error names the failing step.
@@ -168,14 +171,13 @@ func (r *runner) waitFor(ctx context.Context, want string) error {
 	return nil
 }
 
-// missingToken is API Gateway's answer (AWS, LocalStack, ours) for a
-// resource the REST API does not define: 403, not the function's 404.
+// missingToken is API Gateway's own answer for a resource the REST API
+// does not define.
 const missingToken = "Missing Authentication Token"
 
-// unknownRoute asks for a sibling of /status that does not exist: the
-// function answers 404 when the API routes it there (a {proxy+}
-// resource); without a catch-all, API Gateway itself answers 403
-// "Missing Authentication Token". Anything else fails.
+// unknownRoute asks for a sibling of /status that does not exist. The
+// deployed API sends every path to the function ({proxy+} catch-all), which
+// must answer a JSON 404 naming the routes.
 func (r *runner) unknownRoute(ctx context.Context) error {
 	step := r.c.Status.Start("smoke unknown route")
 	u, err := url.Parse(r.c.StatusURL)
@@ -188,14 +190,15 @@ func (r *runner) unknownRoute(ctx context.Context) error {
 		return step.Fail(err)
 	}
 	switch {
-	case code == http.StatusNotFound:
-		step.Done(fmt.Sprintf("→ HTTP 404, %s", latency))
-	case code == http.StatusForbidden && strings.Contains(reply.Error+reply.Message, missingToken):
-		step.Done(fmt.Sprintf("→ HTTP 403 %q (API Gateway: no such resource), %s", missingToken, latency))
+	case code == http.StatusNotFound && reply.Error != "" && !reply.FromBody:
+		step.Done(fmt.Sprintf("→ HTTP 404 %q, %s", reply.Error, latency))
+		return nil
+	case code == http.StatusForbidden && strings.Contains(reply.Message, missingToken):
+		return step.Fail(status.WithFix(fmt.Errorf("GET %s answered API Gateway's HTTP 403 %q: the API has no catch-all route to the function", u, missingToken),
+			"run `go tool mage deploy` to update the API"))
 	default:
-		return step.Fail(fmt.Errorf("GET %s answered HTTP %d, want 404 (or API Gateway's 403 %q)", u, code, missingToken))
+		return step.Fail(fmt.Errorf("GET %s answered HTTP %d, want the function's 404 with a JSON error", u, code))
 	}
-	return nil
 }
 
 func (r *runner) call(ctx context.Context, method, u string) (int, Reply, time.Duration, error) {
@@ -220,7 +223,7 @@ func (r *runner) call(ctx context.Context, method, u string) (int, Reply, time.D
 		return resp.StatusCode, reply, latency, fmt.Errorf("%s %s answered non-JSON: %.200s", method, u, body)
 	}
 	if reply.Error == "" && resp.StatusCode != http.StatusOK {
-		reply.Error = strings.TrimSpace(string(body))
+		reply.Error, reply.FromBody = strings.TrimSpace(string(body)), true
 	}
 	return resp.StatusCode, reply, latency, nil
 }

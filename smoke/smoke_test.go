@@ -104,11 +104,12 @@ func TestRun(t *testing.T) {
 		{name: "EC2 disagrees", fake: &fake{state: "running", ec2: "running"},
 			step: "smoke wait stopped", errPart: "EC2 DescribeInstances says running"},
 		{name: "unknown route answers 200", fake: &fake{state: "running", unknownCode: http.StatusOK},
-			step: "smoke unknown route", errPart: "HTTP 200, want 404"},
-		{name: "unknown route 403 Missing Authentication Token is API Gateway's 404", fake: &fake{state: "running",
-			unknownCode: http.StatusForbidden, unknownBody: `{"message":"Missing Authentication Token"}`}, wantLine: "✓ smoke unknown route → HTTP 403"},
-		{name: "unknown route 403 for another reason fails", fake: &fake{state: "running", unknownCode: http.StatusForbidden},
-			step: "smoke unknown route", errPart: "HTTP 403, want 404"},
+			step: "smoke unknown route", errPart: "HTTP 200, want the function's 404"},
+		{name: "unknown route 403 Missing Authentication Token means an outdated API", fake: &fake{state: "running",
+			unknownCode: http.StatusForbidden, unknownBody: `{"message":"Missing Authentication Token"}`},
+			step: "smoke unknown route", errPart: "no catch-all route"},
+		{name: "unknown route 404 without a JSON error fails", fake: &fake{state: "running", unknownCode: http.StatusNotFound, unknownBody: "not found"},
+			step: "smoke unknown route", errPart: "HTTP 404, want the function's 404"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
