@@ -16,8 +16,8 @@ import (
 )
 
 var (
-	instanceIDRe    = regexp.MustCompile(`^i-[0-9a-f]{17}$`)
-	reservationIDRe = regexp.MustCompile(`^r-[0-9a-f]{17}$`)
+	instanceIDRe    = regexp.MustCompile(`^i-0[0-9a-f]{16}$`)
+	reservationIDRe = regexp.MustCompile(`^r-0[0-9a-f]{16}$`)
 )
 
 func TestRunInstancesFields(t *testing.T) {

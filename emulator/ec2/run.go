@@ -193,7 +193,7 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 			"You have requested more instances (%d) than your current instance limit of %d allows for the specified instance type. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.",
 			spec.minCount, instanceLimit)
 	}
-	rid := protocol.HexID("r-", 17)
+	rid := newID("r-")
 	vpc, subnet := defaultVPC(req.Region, spec.zone)
 	if spec.subnetID != "" {
 		subnet = spec.subnetID
@@ -203,11 +203,11 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 	for i := range count {
 		s.seq++
 		in := &instance{
-			Seq: s.seq, ID: protocol.HexID("i-", 17), ReservationID: rid, Region: req.Region, Zone: spec.zone,
+			Seq: s.seq, ID: newID("i-"), ReservationID: rid, Region: req.Region, Zone: spec.zone,
 			ImageID: spec.image.ID, InstanceType: spec.instanceType, Architecture: spec.image.Architecture,
 			RootDevice: spec.image.RootDevice, KeyName: spec.keyName, LaunchIndex: i, LaunchTime: now.UTC(),
 			PrivateIP: privateIP(), PublicIP: publicIP(), SubnetID: subnet, VpcID: vpc,
-			ENIID: protocol.HexID("eni-", 17), MAC: macAddress(), VolumeID: protocol.HexID("vol-", 17),
+			ENIID: newID("eni-"), MAC: macAddress(), VolumeID: newID("vol-"),
 			ClientToken: spec.clientToken, UserData: spec.userData, Monitoring: spec.monitoring,
 			NoTerminate: spec.noTerminate, NoStop: spec.noStop,
 			Tags: spec.tags,
@@ -241,6 +241,12 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 		}
 	}
 	return out, nil
+}
+
+// newID makes a long-form EC2 id: since 2016 AWS issues 17 hex digits, the
+// first of which is always 0.
+func newID(prefix string) string {
+	return protocol.HexID(prefix+"0", 16)
 }
 
 func newReservation(rid string) xmlReservation {
