@@ -86,12 +86,14 @@ func (p *pool) start(fn Function, initTail *tail) (*sandbox, error) {
 	m.mu.Unlock()
 	sb, err := startSandbox(fn, bootstrap, env, initTail, func(sb *sandbox) {
 		p.remove(sb)
+		m.log.Debug("lambda process exited", "function", fn.Name, "pid", sb.pid, "status", sb.exitMessage())
 		m.wg.Done()
 	})
 	if err != nil {
 		m.wg.Done()
 		return nil, err
 	}
+	m.log.Debug("lambda process started", "function", fn.Name, "revision", fn.Revision, "pid", sb.pid, "runtimeAPI", sb.addr)
 	m.mu.Lock()
 	closed := m.closed
 	if !closed {

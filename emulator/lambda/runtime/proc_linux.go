@@ -10,6 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// waitsWithoutReaping: waitExited really waits on this platform.
+const waitsWithoutReaping = true
+
 // waitExited blocks until pid has exited without reaping it, so its pid
 // (and thus its process-group id) cannot be reused while we kill the group.
 func waitExited(pid int) {

@@ -2,6 +2,8 @@
 
 package runtime
 
+const waitsWithoutReaping = false
+
 // waitExited is a no-op where waitid(WNOWAIT) is unavailable; the group is
 // then killed right after the leader is reaped.
 func waitExited(int) {}

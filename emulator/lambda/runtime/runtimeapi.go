@@ -124,11 +124,13 @@ func (sb *sandbox) handleInitError(w http.ResponseWriter, r *http.Request) {
 	}
 	o := postedError(body, r.Header.Get(hdrErrorType))
 	o.fatal = true
-	if !sb.failInit(o) {
+	if !sb.claimInit() {
 		writeAPIError(w, http.StatusForbidden, "InvalidStateTransition", "init/error is only accepted before the first invocation/next")
 		return
 	}
 	writeAccepted(w)
+	_ = http.NewResponseController(w).Flush() // best effort, before the kill
+	sb.failInit(o)
 }
 
 func (sb *sandbox) isCurrent(id string) bool {

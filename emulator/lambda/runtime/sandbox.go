@@ -45,9 +45,9 @@ type sandbox struct {
 	onExit   func(*sandbox)
 }
 
-// startSandbox starts fn's bootstrap with a fresh Runtime API listener.
+// startSandbox starts fn's bootstrap with a fresh Runtime API listener. Its
+// init output goes to initTail, the tail of the invocation starting it;
 // onExit runs once the process is reaped.
-// Its init output goes to initTail, the tail of the invocation starting it.
 func startSandbox(fn Function, bootstrap string, env []string, initTail *tail, onExit func(*sandbox)) (*sandbox, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -103,7 +103,9 @@ func (sb *sandbox) watch() {
 	waitExited(sb.pid)
 	signalGroup(sb.pid, syscall.SIGKILL) // leader gone: no orphans may stay
 	err := sb.cmd.Wait()
-	signalGroup(sb.pid, syscall.SIGKILL) // platforms without waitExited
+	if !waitsWithoutReaping {
+		signalGroup(sb.pid, syscall.SIGKILL) // best effort: the pid is reaped already
+	}
 	sb.mu.Lock()
 	sb.exitErr, sb.dead, sb.reaped = err, true, true
 	busy := sb.busy
@@ -221,16 +223,23 @@ func (sb *sandbox) take(id string) *invocation {
 	return inv
 }
 
-// failInit records an init failure posted before the first /next and fails
-// the invocation waiting for this process, now or when it is assigned.
-func (sb *sandbox) failInit(o outcome) bool {
+// claimInit accepts an init failure only before the first /next.
+func (sb *sandbox) claimInit() bool {
 	sb.mu.Lock()
+	defer sb.mu.Unlock()
 	if sb.initDone {
-		sb.mu.Unlock()
 		return false
 	}
 	sb.initDone = true
 	sb.initDuration = time.Since(sb.started)
+	return true
+}
+
+// failInit fails the invocation waiting for this process, now or when it is
+// assigned. It runs after the 202 is written: failing the invocation kills
+// the process and its Runtime API.
+func (sb *sandbox) failInit(o outcome) {
+	sb.mu.Lock()
 	sb.initErr = &o
 	inv := sb.pending
 	sb.pending = nil
@@ -238,7 +247,6 @@ func (sb *sandbox) failInit(o outcome) bool {
 	if inv != nil {
 		inv.finish(o)
 	}
-	return true
 }
 
 // environment builds the process environment exactly as Lambda does:
