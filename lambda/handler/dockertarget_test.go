@@ -130,7 +130,7 @@ func TestHandleDocker(t *testing.T) {
 		{name: "stop stopped is idempotent", setup: set(webName, container.StateExited), req: "/stop", code: 200,
 			body: map[string]string{"instanceId": webName, "previousState": "stopped", "currentState": "stopped"}, calls: "inspect apidriven-web"},
 		{name: "stop paused stops it", setup: set(webName, container.StatePaused), req: "/stop", code: 200,
-			body: map[string]string{"instanceId": webName, "previousState": "stopped", "currentState": "stopped"},
+			body:  map[string]string{"instanceId": webName, "previousState": "stopped", "currentState": "stopped"},
 			calls: "inspect apidriven-web, stop apidriven-web, inspect apidriven-web"},
 		{name: "start exited", setup: set(webName, container.StateExited), req: "/start", code: 200,
 			body:  map[string]string{"instanceId": webName, "previousState": "stopped", "currentState": "running"},
