@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/apidriven/api-driven/internal/sdkhttp"
 	"github.com/apidriven/api-driven/internal/status"
 )
 
@@ -39,6 +40,7 @@ func AWSConfig(ctx context.Context, endpoint, region string) (aws.Config, error)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("failed to load the AWS SDK configuration: %w", err)
 	}
+	sdkhttp.Install(&cfg)
 	if endpoint != "" {
 		cfg.BaseEndpoint = aws.String(endpoint)
 	}

@@ -1,10 +1,7 @@
 package ec2_test
 
 import (
-	"bytes"
 	"errors"
-	"io"
-	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,36 +19,7 @@ const defaultImage = emuec2.DefaultImageID
 func newClient(t *testing.T, opts ...emulatortest.Option) *ec2.Client {
 	t.Helper()
 	srv := emulatortest.Start(t, opts...)
-	return ec2.NewFromConfig(sdkConfig(t, srv.URL()))
-}
-
-// sdkConfig is emulatortest.AWSConfig with request bodies held in memory.
-//
-// smithy-go closes the request body as soon as the response headers arrive;
-// its closed body then answers the transport's final "no extra bytes" read
-// with io.EOF, which net/http's write loop takes for a write error and
-// closes the connection while the response is still being read ("use of
-// closed network connection"). Against a server that answers within
-// microseconds on loopback this loses any response larger than the client's
-// 4 KiB read buffer. An in-memory body is written whole before the server can
-// answer, so the race cannot happen.
-func sdkConfig(t testing.TB, url string) aws.Config {
-	cfg := emulatortest.AWSConfig(t, url)
-	cfg.HTTPClient = memoryBodies{cfg.HTTPClient}
-	return cfg
-}
-
-type memoryBodies struct{ next aws.HTTPClient }
-
-func (m memoryBodies) Do(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		data, err := io.ReadAll(r.Body)
-		if err != nil {
-			return nil, err
-		}
-		r.Body = io.NopCloser(bytes.NewReader(data))
-	}
-	return m.next.Do(r)
+	return ec2.NewFromConfig(emulatortest.AWSConfig(t, srv.URL()))
 }
 
 // launch runs count instances of the default image with the given tags.

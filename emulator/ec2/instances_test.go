@@ -252,8 +252,8 @@ func TestDescribeInstancesPaginator(t *testing.T) {
 
 func TestRegionsAreSeparate(t *testing.T) {
 	srv := emulatortest.Start(t)
-	east := ec2.NewFromConfig(sdkConfig(t, srv.URL()))
-	cfg := sdkConfig(t, srv.URL())
+	east := ec2.NewFromConfig(emulatortest.AWSConfig(t, srv.URL()))
+	cfg := emulatortest.AWSConfig(t, srv.URL())
 	cfg.Region = "eu-west-1"
 	west := ec2.NewFromConfig(cfg)
 	id := launchOne(t, east)

@@ -27,7 +27,7 @@ func restartable(t *testing.T, dir string, delay time.Duration, fn func(c *ec2.C
 			t.Errorf("shutdown: %v", err)
 		}
 	}()
-	fn(ec2.NewFromConfig(sdkConfig(t, srv.URL())))
+	fn(ec2.NewFromConfig(emulatortest.AWSConfig(t, srv.URL())))
 }
 
 func TestPersistence(t *testing.T) {

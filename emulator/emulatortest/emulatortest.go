@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/apidriven/api-driven/emulator"
+	"github.com/apidriven/api-driven/internal/sdkhttp"
 )
 
 // Region is the region the test configurations use.
@@ -62,6 +63,7 @@ func AWSConfig(t testing.TB, endpoint string) aws.Config {
 	if err != nil {
 		t.Fatalf("failed to load AWS config: %v", err)
 	}
+	sdkhttp.Install(&cfg)
 	return cfg
 }
 

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/moby/moby/client"
+
+	"github.com/apidriven/api-driven/internal/sdkhttp"
 )
 
 // Environment variables the function reads.
@@ -45,6 +47,7 @@ func FromEnv(ctx context.Context, getenv func(string) string) *Handler {
 			cfg.Err = fmt.Errorf("failed to load the AWS configuration: %w", err)
 			break
 		}
+		sdkhttp.Install(&awsCfg)
 		cfg.Target = NewEC2Target(ec2.NewFromConfig(awsCfg))
 	case "docker":
 		cfg = dockerConfig(getenv)

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/sethvargo/go-retry"
+
+	"github.com/apidriven/api-driven/internal/sdkhttp"
 )
 
 // Region is the region the configurations use.
@@ -100,6 +102,7 @@ func AWSConfig(t testing.TB, endpoint string) aws.Config {
 	if err != nil {
 		t.Fatalf("failed to load AWS config: %v", err)
 	}
+	sdkhttp.Install(&cfg)
 	return cfg
 }
 

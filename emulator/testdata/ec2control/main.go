@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/apidriven/api-driven/internal/sdkhttp"
 )
 
 type reply struct {
@@ -37,6 +39,7 @@ func handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIG
 	if err != nil {
 		return respond(http.StatusInternalServerError, out, err)
 	}
+	sdkhttp.Install(&cfg)
 	if cfg.BaseEndpoint != nil {
 		out.Endpoint = *cfg.BaseEndpoint
 	}

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/apidriven/api-driven/emulator/lambda/lambdatest/probeapi"
+
+	"github.com/apidriven/api-driven/internal/sdkhttp"
 )
 
 // startEnv is the environment the process was started with, before the
@@ -156,6 +158,7 @@ func describe(ctx context.Context, ids []string) ([]probeapi.Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to load AWS config: %w", err)
 	}
+	sdkhttp.Install(&cfg)
 	res, err := ec2.NewFromConfig(cfg).DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: ids})
 	if err != nil {
 		return nil, fmt.Errorf("failed to describe instances: %w", err)
