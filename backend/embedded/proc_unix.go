@@ -40,7 +40,21 @@ func alive(pid int) bool {
 		}
 	}
 	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	return (err == nil || errors.Is(err, syscall.EPERM)) && !zombie(pid)
+}
+
+// zombie reports whether pid has exited but waits for its parent to reap
+// it: an emulator started by an earlier mage run belongs to init (or a
+// container's pid 1 that may never reap), and still answers kill(pid, 0).
+// Only Linux tells through /proc; elsewhere the answer is false.
+func zombie(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...: comm may hold spaces and parentheses.
+	i := bytes.LastIndexByte(stat, ')')
+	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
 }
 
 // isEmulator checks /proc where it exists (Linux); elsewhere the pid file
