@@ -186,6 +186,9 @@ func (s *Service) execute(ctx context.Context, fn runtime.Function, payload []by
 		if ctx.Err() != nil {
 			return nil, protocol.Errorf(http.StatusRequestTimeout, "RequestCanceled", "the invocation was canceled: %v", ctx.Err())
 		}
+		if errors.Is(err, runtime.ErrClosed) {
+			return nil, protocol.Errorf(http.StatusServiceUnavailable, "ServiceException", "the emulator is shutting down; retry once it is back up")
+		}
 		return nil, serviceError(fmt.Errorf("failed to invoke function %s: %w", fn.Name, err))
 	}
 	return res, nil
