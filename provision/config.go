@@ -30,6 +30,10 @@ const (
 	DefaultInstanceType = "t3.micro"
 	DefaultArchitecture = "x86_64"
 
+	// Targets: what the function drives.
+	TargetEC2    = "ec2"
+	TargetDocker = "docker"
+
 	// FunctionTimeout is the Lambda timeout; the function bounds its own
 	// calls below it.
 	FunctionTimeout = 15 // seconds
@@ -59,7 +63,12 @@ type Config struct {
 	Code         []byte            // the zip holding `bootstrap`
 	Architecture string            // "x86_64" | "arm64"
 	Env          map[string]string // extra function environment
-	Timeouts     Timeouts
+	// Target is what the function drives: TargetEC2 (default) or
+	// TargetDocker, the container ContainerName that the caller has made
+	// exist (no EC2 instance is created then).
+	Target        string
+	ContainerName string
+	Timeouts      Timeouts
 }
 
 // Timeouts bound every AWS call and every wait.
@@ -79,6 +88,11 @@ type Outputs struct {
 	RestAPIID    string `json:"restApiId"`
 	Stage        string `json:"stage"`
 	URLs         URLs   `json:"urls"`
+	// Target is "ec2" or "docker"; the container fields are set for docker
+	// only (InstanceID is empty then).
+	Target        string `json:"target"`
+	ContainerName string `json:"containerName,omitempty"`
+	ContainerURL  string `json:"containerURL,omitempty"`
 }
 
 // URLs are the three routes' public URLs.
@@ -107,6 +121,7 @@ func (c Config) withDefaults(region string) Config {
 	def(&c.InstanceName, DefaultInstanceName)
 	def(&c.InstanceType, DefaultInstanceType)
 	def(&c.Architecture, DefaultArchitecture)
+	def(&c.Target, TargetEC2)
 	if c.Timeouts.Call <= 0 {
 		c.Timeouts.Call = 30 * time.Second
 	}

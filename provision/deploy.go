@@ -51,6 +51,12 @@ func validate(cfg Config, clientRegion string) error {
 	if cfg.Region == "" {
 		return status.WithFix(fmt.Errorf("no aws region configured"), "set AWS_REGION (for example us-east-1)")
 	}
+	switch {
+	case cfg.Target == TargetDocker && cfg.ContainerName == "":
+		return fmt.Errorf("the docker target needs the container's name (provision.Config.ContainerName)")
+	case cfg.Target != TargetEC2 && cfg.Target != TargetDocker:
+		return status.WithFix(fmt.Errorf("unknown target %q", cfg.Target), "use %s or %s", TargetEC2, TargetDocker)
+	}
 	if clientRegion != "" && cfg.Region != clientRegion {
 		// ARNs and URLs would name another region than the calls go to.
 		return status.WithFix(fmt.Errorf("config region %s differs from the clients' region %s", cfg.Region, clientRegion),
@@ -59,8 +65,15 @@ func validate(cfg Config, clientRegion string) error {
 	return nil
 }
 
+func containerName(cfg Config) string {
+	if cfg.Target == TargetDocker {
+		return cfg.ContainerName
+	}
+	return ""
+}
+
 // Deploy creates or updates, in dependency order, the IAM role, the EC2
-// instance, the Lambda function and the REST API, and returns what the
+// instance (not for the docker target), the Lambda function and the REST API, and returns what the
 // URLs are. Running it again changes only what differs.
 func Deploy(ctx context.Context, c Clients, cfg Config, st *status.Status) (*Outputs, error) {
 	cfg = cfg.withDefaults(c.region())
@@ -75,9 +88,11 @@ func Deploy(ctx context.Context, c Clients, cfg Config, st *status.Status) (*Out
 	if err != nil {
 		return nil, err
 	}
-	instanceID, err := ensureInstance(ctx, c, cfg, st)
-	if err != nil {
-		return nil, err
+	var instanceID string
+	if cfg.Target == TargetEC2 {
+		if instanceID, err = ensureInstance(ctx, c, cfg, st); err != nil {
+			return nil, err
+		}
 	}
 	functionARN, err := ensureFunction(ctx, c, cfg, roleARN, instanceID, st)
 	if err != nil {
@@ -88,13 +103,15 @@ func Deploy(ctx context.Context, c Clients, cfg Config, st *status.Status) (*Out
 		return nil, err
 	}
 	return &Outputs{
-		Backend:      cfg.Backend,
-		Endpoint:     cfg.Endpoint,
-		Region:       cfg.Region,
-		InstanceID:   instanceID,
-		FunctionName: cfg.FunctionName,
-		RestAPIID:    apiID,
-		Stage:        cfg.Stage,
-		URLs:         urlsFor(cfg, apiID),
+		Backend:       cfg.Backend,
+		Endpoint:      cfg.Endpoint,
+		Region:        cfg.Region,
+		InstanceID:    instanceID,
+		FunctionName:  cfg.FunctionName,
+		RestAPIID:     apiID,
+		Stage:         cfg.Stage,
+		URLs:          urlsFor(cfg, apiID),
+		Target:        cfg.Target,
+		ContainerName: containerName(cfg),
 	}, nil
 }

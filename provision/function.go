@@ -41,16 +41,22 @@ func codeSHA256(zip []byte) string {
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// functionEnv is the function's environment: the instance and tag the
-// handler needs, plus the caller's extras (which cannot override them).
+// functionEnv is the function's environment: the instance (or, for the
+// docker target, the container) and tag the handler needs, plus the
+// caller's extras (which cannot override them).
 func functionEnv(cfg Config, instanceID string) map[string]string {
 	env := maps.Clone(cfg.Env)
 	if env == nil {
 		env = map[string]string{}
 	}
-	env["INSTANCE_ID"] = instanceID
 	env["TAG_KEY"] = cfg.TagKey
 	env["TAG_VALUE"] = cfg.TagValue
+	if cfg.Target == TargetDocker {
+		env["TARGET"] = TargetDocker
+		env["CONTAINER_NAME"] = cfg.ContainerName
+		return env
+	}
+	env["INSTANCE_ID"] = instanceID
 	return env
 }
 

@@ -49,6 +49,15 @@ func trustPolicy() string {
 // write its own logs (so failures on AWS can be diagnosed).
 func controlPolicy(cfg Config, id identity) string {
 	logGroup := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:/aws/lambda/%s", id.Partition, cfg.Region, id.Account, cfg.FunctionName)
+	logs := statement{
+		Sid:      "OwnLogs",
+		Effect:   "Allow",
+		Action:   []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"},
+		Resource: []string{logGroup, logGroup + ":*"},
+	}
+	if cfg.Target == TargetDocker { // it talks to the Docker engine, not to EC2
+		return mustJSON(policyDoc{Version: "2012-10-17", Statement: []statement{logs}})
+	}
 	return mustJSON(policyDoc{Version: "2012-10-17", Statement: []statement{
 		{
 			Sid:       "ControlProjectInstances",
@@ -58,12 +67,7 @@ func controlPolicy(cfg Config, id identity) string {
 			Condition: map[string]any{"StringEquals": map[string]string{"aws:ResourceTag/" + cfg.TagKey: cfg.TagValue}},
 		},
 		{Sid: "DescribeInstances", Effect: "Allow", Action: "ec2:DescribeInstances", Resource: "*"},
-		{
-			Sid:      "OwnLogs",
-			Effect:   "Allow",
-			Action:   []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"},
-			Resource: []string{logGroup, logGroup + ":*"},
-		},
+		logs,
 	}})
 }
 
