@@ -6,6 +6,7 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,9 +45,13 @@ type Installer interface {
 // Backend names accepted in APIDRIVEN_BACKEND.
 var Names = []string{"auto", "embedded", "localstack", "aws"}
 
+// Targets accepted in APIDRIVEN_TARGET: what the function drives.
+var Targets = []string{"ec2", "docker"}
+
 // Settings are the knobs of every backend, normally from the environment.
 type Settings struct {
 	Backend         string // auto | embedded | localstack | aws
+	Target          string // APIDRIVEN_TARGET: ec2 (default) | docker
 	Endpoint        string // AWS_ENDPOINT_URL; default probe.DefaultEndpoint for emulators
 	Region          string
 	Root            string // module root
@@ -64,6 +69,7 @@ type Settings struct {
 func SettingsFromEnv(root string, st *status.Status) (Settings, error) {
 	s := Settings{
 		Backend:         strings.ToLower(env("APIDRIVEN_BACKEND", "auto")),
+		Target:          strings.ToLower(env("APIDRIVEN_TARGET", "ec2")),
 		Endpoint:        strings.TrimRight(os.Getenv("AWS_ENDPOINT_URL"), "/"),
 		Region:          env("AWS_REGION", env("AWS_DEFAULT_REGION", "us-east-1")),
 		Root:            root,
@@ -76,6 +82,13 @@ func SettingsFromEnv(root string, st *status.Status) (Settings, error) {
 	}
 	if !contains(Names, s.Backend) {
 		return s, status.WithFix(fmt.Errorf("unknown APIDRIVEN_BACKEND %q", s.Backend), "use one of %s (default auto)", strings.Join(Names, ", "))
+	}
+	if !contains(Targets, s.Target) {
+		return s, status.WithFix(fmt.Errorf("unknown APIDRIVEN_TARGET %q", s.Target), "use ec2 (the default) or docker")
+	}
+	if s.Backend == "aws" && s.Target == "docker" {
+		return s, status.WithFix(errors.New("APIDRIVEN_TARGET=docker cannot work on real AWS: a Lambda function in AWS cannot reach the Docker engine on this machine"),
+			"use APIDRIVEN_BACKEND=embedded (or localstack) with the docker target, or APIDRIVEN_TARGET=ec2 on AWS")
 	}
 	if s.Backend == "aws" && s.Endpoint != "" {
 		return s, status.WithFix(fmt.Errorf("APIDRIVEN_BACKEND=aws talks to real AWS, but AWS_ENDPOINT_URL is set to %s", s.Endpoint),
@@ -132,7 +145,7 @@ func Select(ctx context.Context, s Settings) (Provider, error) {
 		TransitionDelay: s.TransitionDelay, ReadyTimeout: s.ReadyTimeout, Status: s.Status})
 	ls := localstack.New(localstack.Options{Root: s.Root, StateDir: s.StateDir, Endpoint: s.Endpoint, Region: s.Region,
 		Image: s.LocalStackImage, AuthToken: s.LocalStackToken, UseCLI: s.LocalStackCLI, LambdaArch: s.LambdaArch,
-		ReadyTimeout: s.ReadyTimeout, Status: s.Status})
+		ExtraEnv: localStackEnv(s), ReadyTimeout: s.ReadyTimeout, Status: s.Status})
 	switch s.Backend {
 	case "embedded":
 		return emb, nil
@@ -162,6 +175,25 @@ func Select(ctx context.Context, s Settings) (Provider, error) {
 			"start the endpoint you configured, or unset AWS_ENDPOINT_URL to use %s", probe.DefaultEndpoint)
 	}
 	return emb, nil
+}
+
+// localStackEnv is what LocalStack needs for the docker target: the
+// function runs in a Lambda container, which must see the Docker socket
+// (mounted from the host) as a user allowed to use it.
+func localStackEnv(s Settings) []string {
+	if s.Target != "docker" {
+		return nil
+	}
+	return []string{"LAMBDA_DOCKER_FLAGS=-v " + HostDockerSocket() + ":/var/run/docker.sock --user root"}
+}
+
+// HostDockerSocket is the engine's Unix socket on this machine: the path
+// of a unix:// DOCKER_HOST, else the default.
+func HostDockerSocket() string {
+	if h := os.Getenv("DOCKER_HOST"); strings.HasPrefix(h, "unix://") {
+		return strings.TrimPrefix(h, "unix://")
+	}
+	return "/var/run/docker.sock"
 }
 
 // Kind is the provision.Config Backend value for p: the URL form it serves.
