@@ -1,6 +1,8 @@
 // Package smoke proves the deployed routes end to end, through the same
 // URLs a user opens: status → stop → stopped → start → running, each state
-// cross-checked with EC2, and an unknown route answered 404.
+// cross-checked with EC2 (or the Docker engine), and an unknown route
+// answered 404. For the docker target it also proves the container itself:
+// its port answers once running and refuses once stopped.
 package smoke
 
 import (
@@ -24,8 +26,19 @@ import (
 // Config says what to check.
 type Config struct {
 	StartURL, StopURL, StatusURL string // the three route URLs
-	// EC2State cross-checks a state with DescribeInstances; nil skips it.
+	// EC2State cross-checks a state with what drives the machine: EC2
+	// DescribeInstances, or the Docker engine for the docker target; nil
+	// skips it.
 	EC2State func(ctx context.Context) (string, error)
+	// Engine names that cross-check in messages (default "EC2
+	// DescribeInstances"); its first word says who agrees.
+	Engine string
+	// PortURL, for the docker target, is the container's published URL:
+	// it must answer HTTP once running and refuse connections once stopped.
+	PortURL string
+	// PortDeadline bounds each port check (default 30s: the server
+	// starts in milliseconds once the engine reports it running).
+	PortDeadline time.Duration
 	// Deadline bounds each wait for a state (default 5m: real EC2 is slow).
 	Deadline time.Duration
 	HTTP     *http.Client // default: 30s timeout
@@ -53,6 +66,12 @@ func Run(ctx context.Context, c Config) error {
 	if c.Deadline == 0 {
 		c.Deadline = 5 * time.Minute
 	}
+	if c.PortDeadline == 0 {
+		c.PortDeadline = 30 * time.Second
+	}
+	if c.Engine == "" {
+		c.Engine = "EC2 DescribeInstances"
+	}
 	r := &runner{c: c}
 
 	state, err := r.status(ctx)
@@ -71,10 +90,16 @@ func Run(ctx context.Context, c Config) error {
 	if err := r.waitFor(ctx, "stopped"); err != nil {
 		return err
 	}
+	if err := r.portRefuses(ctx); err != nil {
+		return err
+	}
 	if err := r.change(ctx, "start", c.StartURL, "pending", "running"); err != nil {
 		return err
 	}
 	if err := r.waitFor(ctx, "running"); err != nil {
+		return err
+	}
+	if err := r.portAnswers(ctx); err != nil {
 		return err
 	}
 	return r.unknownRoute(ctx)
@@ -82,8 +107,14 @@ func Run(ctx context.Context, c Config) error {
 
 type runner struct{ c Config }
 
+// who is the cross-check's short name: "EC2" or "Docker".
+func (r *runner) who() string {
+	who, _, _ := strings.Cut(r.c.Engine, " ")
+	return who
+}
+
 // status is the first look: the route answers 200 with a state, and EC2
-// agrees unless one of them caught a transition.
+// (or Docker) agrees unless one of them caught a transition.
 func (r *runner) status(ctx context.Context) (string, error) {
 	step := r.c.Status.Start("smoke status")
 	code, reply, latency, err := r.call(ctx, http.MethodGet, r.c.StatusURL)
@@ -97,12 +128,12 @@ func (r *runner) status(ctx context.Context) (string, error) {
 	if r.c.EC2State != nil {
 		ec2State, err := r.c.EC2State(ctx)
 		if err != nil {
-			return "", step.Fail(fmt.Errorf("failed to cross-check with EC2 DescribeInstances: %w", err))
+			return "", step.Fail(fmt.Errorf("failed to cross-check with %s: %w", r.c.Engine, err))
 		}
 		if ec2State != reply.State && stable(ec2State) && stable(reply.State) {
-			return "", step.Fail(fmt.Errorf("the API says %s but EC2 DescribeInstances says %s", reply.State, ec2State))
+			return "", step.Fail(fmt.Errorf("the API says %s but %s says %s", reply.State, r.c.Engine, ec2State))
 		}
-		detail += ", EC2 says " + ec2State
+		detail += ", " + r.who() + " says " + ec2State
 	}
 	step.Done(detail)
 	return reply.State, nil
@@ -123,7 +154,7 @@ func (r *runner) change(ctx context.Context, name, u string, accept ...string) e
 }
 
 // waitFor polls the status route with backoff until want, then checks
-// that EC2 DescribeInstances reports the same.
+// that EC2 DescribeInstances (or Docker) reports the same.
 func (r *runner) waitFor(ctx context.Context, want string) error {
 	step := r.c.Status.Start("smoke wait " + want)
 	ctx, cancel := context.WithTimeout(ctx, r.c.Deadline)
@@ -152,7 +183,7 @@ func (r *runner) waitFor(ctx context.Context, want string) error {
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return step.Fail(status.WithFix(fmt.Errorf("the instance never reached %s within %s (last state: %s, %d polls)", want, r.c.Deadline, orNone(last), polls),
-				"check the instance with `go tool mage outputs` and EC2 DescribeInstances; raise APIDRIVEN_SMOKE_TIMEOUT on slow backends"))
+				"check the machine with `go tool mage outputs` and %s; raise APIDRIVEN_SMOKE_TIMEOUT on slow backends", r.c.Engine))
 		}
 		return step.Fail(err)
 	}
@@ -160,12 +191,12 @@ func (r *runner) waitFor(ctx context.Context, want string) error {
 	if r.c.EC2State != nil {
 		ec2State, err := r.c.EC2State(ctx)
 		if err != nil {
-			return step.Fail(fmt.Errorf("failed to cross-check with EC2 DescribeInstances: %w", err))
+			return step.Fail(fmt.Errorf("failed to cross-check with %s: %w", r.c.Engine, err))
 		}
 		if ec2State != want {
-			return step.Fail(fmt.Errorf("the API says %s but EC2 DescribeInstances says %s", want, ec2State))
+			return step.Fail(fmt.Errorf("the API says %s but %s says %s", want, r.c.Engine, ec2State))
 		}
-		detail += ", EC2 agrees"
+		detail += ", " + r.who() + " agrees"
 	}
 	step.Done(detail)
 	return nil
