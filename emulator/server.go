@@ -16,6 +16,7 @@ import (
 
 	"github.com/apidriven/api-driven/emulator/apigateway"
 	"github.com/apidriven/api-driven/emulator/ec2"
+	"github.com/apidriven/api-driven/emulator/ec2/containers"
 	"github.com/apidriven/api-driven/emulator/iam"
 	"github.com/apidriven/api-driven/emulator/lambda"
 	"github.com/apidriven/api-driven/emulator/lambda/runtime"
@@ -41,7 +42,15 @@ type Config struct {
 	// WorkDir holds unpacked function code and function logs; defaults to
 	// DataDir/lambda, or a temp dir in memory mode.
 	WorkDir string
-	Logger  *slog.Logger
+	// EC2Containers backs instances launched from container AMIs (local
+	// Docker images labelled io.github.apidriven.ami=true, or the
+	// project's) with real containers; see package ec2/containers. It
+	// needs a Docker engine: New fails, saying so, when none answers.
+	EC2Containers bool
+	// EC2ContainerNetwork is the Docker network of those containers;
+	// "bridge" when empty.
+	EC2ContainerNetwork string
+	Logger              *slog.Logger
 }
 
 // Server is a running emulator.
@@ -61,6 +70,7 @@ type Server struct {
 	lambda     *lambda.Service
 	runtime    *runtime.Manager
 	apigateway *apigateway.Service
+	containers *containers.Driver      // nil unless cfg.EC2Containers
 	query      map[string]queryService // by SigV4 service name
 	actions    map[string]string       // action -> service, for unsigned calls
 }
@@ -90,18 +100,22 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.tempDir = workDir
 	}
-	if s.ec2, err = ec2.New(ec2.Options{Store: st, TransitionDelay: cfg.TransitionDelay}); err != nil {
-		return nil, fmt.Errorf("failed to load ec2 state: %w", err)
+	if err := s.startEC2(st); err != nil {
+		s.shutdownServices()
+		return nil, err
 	}
 	if s.iam, err = iam.New(iam.Options{Store: st}); err != nil {
+		s.shutdownServices()
 		return nil, fmt.Errorf("failed to load iam state: %w", err)
 	}
 	s.sts = sts.New()
 	s.runtime = runtime.NewManager(runtime.Config{Logger: s.log})
 	if s.lambda, err = lambda.New(lambda.Options{Store: st, Roles: s.iam, Runtime: s.runtime, TransitionDelay: cfg.TransitionDelay, WorkDir: workDir}); err != nil {
+		s.shutdownServices()
 		return nil, fmt.Errorf("failed to load lambda state: %w", err)
 	}
 	if s.apigateway, err = apigateway.New(apigateway.Options{Store: st, Invoker: s.lambda, Logger: s.log}); err != nil {
+		s.shutdownServices()
 		return nil, fmt.Errorf("failed to load apigateway state: %w", err)
 	}
 	s.query = map[string]queryService{
@@ -116,6 +130,42 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// startEC2 builds the EC2 service, with the container driver when asked:
+// the engine must answer, and persisted instances are resynced with their
+// containers before the first request.
+func (s *Server) startEC2(st *store.Store) error {
+	opts := ec2.Options{Store: st, TransitionDelay: s.cfg.TransitionDelay}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if s.cfg.EC2Containers {
+		dir := ""
+		if st.Persistent() {
+			dir = st.Dir()
+		}
+		d, err := containers.New(ctx, containers.Options{
+			Owner: containers.OwnerFor(dir), RemoveOnClose: !st.Persistent(),
+			Network: s.cfg.EC2ContainerNetwork, Logger: s.log,
+		})
+		if err != nil {
+			return err
+		}
+		s.containers, opts.Driver = d, d
+	}
+	svc, err := ec2.New(opts)
+	if err != nil {
+		return fmt.Errorf("failed to load ec2 state: %w", err)
+	}
+	s.ec2 = svc
+	if s.containers == nil {
+		return nil
+	}
+	if err := s.ec2.Resync(ctx); err != nil {
+		return err
+	}
+	s.log.Info("ec2 instances of container AMIs run as Docker containers", "owner", s.containers.Owner())
+	return nil
 }
 
 // Start builds a Server and serves it on cfg.Addr until Close.
@@ -177,6 +227,12 @@ func (s *Server) shutdownServices() error {
 	}
 	if s.runtime != nil {
 		errs = append(errs, s.runtime.Close())
+	}
+	if s.containers != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		errs = append(errs, s.containers.Close(ctx))
+		cancel()
+		s.containers = nil
 	}
 	if s.tempDir != "" {
 		errs = append(errs, os.RemoveAll(s.tempDir))

@@ -23,6 +23,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", envOr("AWSEMU_ADDR", emulator.DefaultAddr), "listen address (env AWSEMU_ADDR)")
 	dataDir := fs.String("data-dir", os.Getenv("AWSEMU_DATA_DIR"), "persist state here; empty keeps it in memory (env AWSEMU_DATA_DIR)")
 	delay := fs.Duration("transition-delay", envDuration("AWSEMU_TRANSITION_DELAY", time.Second), "how long EC2 pending/stopping and Lambda Pending last (env AWSEMU_TRANSITION_DELAY)")
+	ec2Containers := fs.Bool("ec2-containers", envBool("AWSEMU_EC2_CONTAINERS"), "run EC2 instances of container AMIs (local Docker images labelled io.github.apidriven.ami=true) as real containers; needs Docker (env AWSEMU_EC2_CONTAINERS=1)")
+	ec2Network := fs.String("ec2-container-network", envOr("AWSEMU_EC2_CONTAINER_NETWORK", "bridge"), "Docker network of -ec2-containers instances (env AWSEMU_EC2_CONTAINER_NETWORK)")
 	logLevel := fs.String("log-level", envOr("AWSEMU_LOG_LEVEL", "info"), "debug, info, warn or error (env AWSEMU_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -36,11 +38,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	start := time.Now()
-	srv, err := emulator.Start(emulator.Config{Addr: *addr, DataDir: *dataDir, TransitionDelay: *delay, Logger: logger})
+	srv, err := emulator.Start(emulator.Config{
+		Addr: *addr, DataDir: *dataDir, TransitionDelay: *delay, Logger: logger,
+		EC2Containers: *ec2Containers, EC2ContainerNetwork: *ec2Network,
+	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "awsemu ready on %s in %s (data dir: %s)\n", srv.URL(), time.Since(start).Round(time.Millisecond), orMemory(*dataDir))
+	if *ec2Containers {
+		fmt.Fprintf(stdout, "EC2 instances of container AMIs run as Docker containers (list them: aws ec2 describe-images --owners self)\n")
+	}
 	<-ctx.Done()
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -60,6 +68,15 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// envBool reads 1/true/yes (any case) as true.
+func envBool(key string) bool {
+	switch strings.ToLower(strings.TrimSpace(os.Getenv(key))) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
 }
 
 func envDuration(key string, def time.Duration) time.Duration {

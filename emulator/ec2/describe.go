@@ -102,7 +102,7 @@ func (s *Service) selectLocked(sel *selection, now time.Time) ([]view, string, e
 	return out, "", nil
 }
 
-func (s *Service) describeInstances(_ context.Context, req *protocol.QueryRequest) (any, error) {
+func (s *Service) describeInstances(ctx context.Context, req *protocol.QueryRequest) (any, error) {
 	ids := dedupe(protocol.Indexed(req.Params, "InstanceId"))
 	if err := checkInstanceIDs(ids); err != nil {
 		return nil, err
@@ -113,6 +113,9 @@ func (s *Service) describeInstances(_ context.Context, req *protocol.QueryReques
 	}
 	pg, err := pageParams(req.Params, "instances", len(ids) > 0)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.reconcile(ctx); err != nil {
 		return nil, err
 	}
 	sel := selection{region: req.Region, ids: ids, match: m, page: pg}
@@ -190,7 +193,7 @@ func reachabilityOf(st State) string {
 	return ""
 }
 
-func (s *Service) describeInstanceStatus(_ context.Context, req *protocol.QueryRequest) (any, error) {
+func (s *Service) describeInstanceStatus(ctx context.Context, req *protocol.QueryRequest) (any, error) {
 	ids := dedupe(protocol.Indexed(req.Params, "InstanceId"))
 	if err := checkInstanceIDs(ids); err != nil {
 		return nil, err
@@ -205,6 +208,9 @@ func (s *Service) describeInstanceStatus(_ context.Context, req *protocol.QueryR
 	}
 	pg, err := pageParams(req.Params, "status", len(ids) > 0)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.reconcile(ctx); err != nil {
 		return nil, err
 	}
 	sel := selection{region: req.Region, ids: ids, match: m, page: pg}

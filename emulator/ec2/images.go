@@ -2,6 +2,8 @@ package ec2
 
 import (
 	"context"
+	"slices"
+	"strconv"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
@@ -25,7 +27,7 @@ const (
 	canonicalOwner = "099720109477"
 )
 
-// Image describes a built-in AMI.
+// Image describes an AMI: a built-in one, or one of an ImageCatalog.
 type Image struct {
 	ID           string
 	Name         string
@@ -36,6 +38,9 @@ type Image struct {
 	CreationDate string
 	SnapshotID   string
 	RootDevice   string
+	// Backed marks a driver's AMI: owned by this account, private, and
+	// launched as backed instances.
+	Backed bool
 }
 
 var images = []Image{
@@ -73,16 +78,49 @@ func findImage(id string) (*Image, bool) {
 	return nil, false
 }
 
-// checkImageID applies AWS's AMI id rules: syntax first, then existence.
-func checkImageID(id string) (*Image, error) {
+// lookupImage applies AWS's AMI id rules: syntax first, then existence
+// among the built-in AMIs and the driver's.
+func (s *Service) lookupImage(ctx context.Context, id string) (*Image, error) {
 	if !isHexID(id, "ami-") {
-		return nil, protocol.BadRequest("InvalidAMIID.Malformed", "Invalid id: \"%s\" (expecting \"ami-...\")", id)
+		return nil, malformedAMI(id)
 	}
-	img, ok := findImage(id)
+	if img, ok := findImage(id); ok {
+		return img, nil
+	}
+	extra, err := s.driverImages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range extra {
+		if extra[i].ID == id {
+			return &extra[i], nil
+		}
+	}
+	return nil, amiNotFound(id)
+}
+
+func malformedAMI(id string) *protocol.Error {
+	return protocol.BadRequest("InvalidAMIID.Malformed", "Invalid id: \"%s\" (expecting \"ami-...\")", id)
+}
+
+func amiNotFound(id string) *protocol.Error {
+	return protocol.BadRequest("InvalidAMIID.NotFound", "The image id '[%s]' does not exist", id)
+}
+
+// driverImages lists the driver's AMIs, marked Backed.
+func (s *Service) driverImages(ctx context.Context) ([]Image, error) {
+	cat, ok := s.driver.(ImageCatalog)
 	if !ok {
-		return nil, protocol.BadRequest("InvalidAMIID.NotFound", "The image id '[%s]' does not exist", id)
+		return nil, nil
 	}
-	return img, nil
+	imgs, err := cat.Images(ctx)
+	if err != nil {
+		return nil, protocol.Errorf(503, "Unavailable", "failed to list the container images: %v", err)
+	}
+	for i := range imgs {
+		imgs[i].Backed = true
+	}
+	return imgs, nil
 }
 
 var imageFilters = filterDefs[Image]{fields: map[string]func(*Image) string{
@@ -93,7 +131,7 @@ var imageFilters = filterDefs[Image]{fields: map[string]func(*Image) string{
 	"owner-alias":         func(i *Image) string { return i.OwnerAlias },
 	"description":         func(i *Image) string { return i.Description },
 	"state":               func(*Image) string { return "available" },
-	"is-public":           func(*Image) string { return "true" },
+	"is-public":           func(i *Image) string { return strconv.FormatBool(!i.Backed) },
 	"image-type":          func(*Image) string { return "machine" },
 	"root-device-type":    func(*Image) string { return "ebs" },
 	"root-device-name":    func(i *Image) string { return i.RootDevice },
@@ -110,6 +148,9 @@ func ownerMatches(img *Image, owners []string) bool {
 		return true
 	}
 	for _, o := range owners {
+		if o == "self" && img.OwnerID == protocol.AccountID {
+			return true
+		}
 		switch o {
 		case img.OwnerID, img.OwnerAlias:
 			if o != "" {
@@ -120,11 +161,24 @@ func ownerMatches(img *Image, owners []string) bool {
 	return false
 }
 
-func (s *Service) describeImages(_ context.Context, req *protocol.QueryRequest) (any, error) {
+func (s *Service) describeImages(ctx context.Context, req *protocol.QueryRequest) (any, error) {
 	ids := protocol.Indexed(req.Params, "ImageId")
 	for _, id := range ids {
-		if _, err := checkImageID(id); err != nil {
-			return nil, err
+		if !isHexID(id, "ami-") {
+			return nil, malformedAMI(id)
+		}
+	}
+	extra, err := s.driverImages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all := images
+	if len(extra) > 0 {
+		all = append(Images(), extra...)
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(all, func(img Image) bool { return img.ID == id }) {
+			return nil, amiNotFound(id)
 		}
 	}
 	m, err := imageFilters.compile(protocol.Filters(req.Params))
@@ -133,8 +187,8 @@ func (s *Service) describeImages(_ context.Context, req *protocol.QueryRequest) 
 	}
 	owners := protocol.Indexed(req.Params, "Owner")
 	out := describeImagesResponse{RequestID: req.RequestID, Images: set[xmlImage]{Items: []xmlImage{}}}
-	for i := range images {
-		img := &images[i]
+	for i := range all {
+		img := &all[i]
 		if len(ids) > 0 && !contains(ids, img.ID) {
 			continue
 		}
@@ -151,9 +205,13 @@ func (img *Image) xml() xmlImage {
 	if alias != "" {
 		location = alias + "/" + img.Name
 	}
+	deprecation := "2026-12-13T19:54:00.000Z"
+	if img.Backed {
+		deprecation = ""
+	}
 	return xmlImage{
 		ImageID: img.ID, ImageLocation: location, State: "available", OwnerID: img.OwnerID,
-		CreationDate: img.CreationDate, Public: true, Architecture: img.Architecture, ImageType: "machine",
+		CreationDate: img.CreationDate, Public: !img.Backed, Architecture: img.Architecture, ImageType: "machine",
 		Name: img.Name, Description: img.Description, OwnerAlias: alias,
 		RootDeviceType: "ebs", RootDeviceName: img.RootDevice,
 		BlockDevices: []xmlImageDevice{{DeviceName: img.RootDevice, Ebs: xmlImageEbs{
@@ -161,7 +219,7 @@ func (img *Image) xml() xmlImage {
 		}}},
 		VirtualizationType: "hvm", Hypervisor: "xen", EnaSupport: true, SriovNetSupport: "simple",
 		PlatformDetails: "Linux/UNIX", UsageOperation: "RunInstances", BootMode: "uefi-preferred",
-		ImdsSupport: "v2.0", DeprecationTime: "2026-12-13T19:54:00.000Z",
+		ImdsSupport: "v2.0", DeprecationTime: deprecation,
 	}
 }
 

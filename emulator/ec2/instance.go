@@ -41,6 +41,7 @@ type instance struct {
 	Reason         string         `json:"reason,omitempty"`
 	StateReasonMsg string         `json:"stateReason,omitempty"`
 	Tags           []protocol.Tag `json:"tags,omitempty"`
+	Backed         bool           `json:"backed,omitempty"` // launched from a driver's AMI, see backing.go
 
 	gen  uint64      // bumped by touch on every change, for the render cache
 	slot *renderSlot // cached <item> rendering, see render.go

@@ -34,6 +34,8 @@ type InstanceInfo struct {
 	PrivateIP     string
 	UserData      string // base64, as sent to RunInstances
 	Tags          map[string]string
+	// Backed is set for instances launched from an ImageCatalog AMI.
+	Backed bool
 }
 
 func (in *instance) info() InstanceInfo {
@@ -44,7 +46,7 @@ func (in *instance) info() InstanceInfo {
 	return InstanceInfo{
 		ID: in.ID, ReservationID: in.ReservationID, Region: in.Region, Zone: in.Zone,
 		ImageID: in.ImageID, InstanceType: in.InstanceType, Architecture: in.Architecture,
-		PrivateIP: in.PrivateIP, UserData: in.UserData, Tags: tags,
+		PrivateIP: in.PrivateIP, UserData: in.UserData, Tags: tags, Backed: in.Backed,
 	}
 }
 
@@ -88,6 +90,11 @@ func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a
 			return nil, err
 		}
 	}
+	// State rules apply to the real state: starting an instance whose
+	// container exited must start it, not be a no-op.
+	if err := s.reconcile(ctx); err != nil {
+		return nil, err
+	}
 
 	s.mu.Lock()
 	now := s.now()
@@ -121,6 +128,7 @@ func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a
 	out := stateChangeResponse{XMLName: rootName(req.Action), RequestID: req.RequestID}
 	out.Instances.Items = make([]xmlStateChange, len(targets))
 	var changed []InstanceInfo
+	var changedIDs []string
 	for i, in := range targets {
 		s.settle(in, now)
 		prev := in.State
@@ -140,15 +148,17 @@ func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a
 			in.Reason, in.StateReasonMsg = userInitiated(now), "Client.UserInitiatedShutdown: User initiated shutdown"
 		}
 		changed = append(changed, in.info())
+		changedIDs = append(changedIDs, in.ID)
 	}
-	if len(changed) > 0 {
-		s.bump()
-	}
-	s.mu.Unlock()
-
 	if len(changed) == 0 {
+		s.mu.Unlock()
 		return out, nil
 	}
+	s.bump()
+	done := s.track(changedIDs)
+	s.mu.Unlock()
+	defer done()
+
 	if err := s.mutated(); err != nil {
 		return nil, err
 	}

@@ -35,13 +35,13 @@ type launchSpec struct {
 	tags         []protocol.Tag
 }
 
-func parseLaunch(req *protocol.QueryRequest) (*launchSpec, error) {
+func (s *Service) parseLaunch(ctx context.Context, req *protocol.QueryRequest) (*launchSpec, error) {
 	p := req.Params
 	imageID, ok := first(p, "ImageId")
 	if !ok || imageID == "" {
 		return nil, missing("ImageId")
 	}
-	img, err := checkImageID(imageID)
+	img, err := s.lookupImage(ctx, imageID)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func launchTags(req *protocol.QueryRequest) ([]protocol.Tag, error) {
 }
 
 func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) (any, error) {
-	spec, err := parseLaunch(req)
+	spec, err := s.parseLaunch(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 			ENIID: newID("eni-"), MAC: macAddress(), VolumeID: newID("vol-"),
 			ClientToken: spec.clientToken, UserData: spec.userData, Monitoring: spec.monitoring,
 			NoTerminate: spec.noTerminate, NoStop: spec.noStop,
-			Tags: spec.tags,
+			Tags: spec.tags, Backed: spec.image.Backed,
 		}
 		in.slot = &renderSlot{}
 		in.enter(StatePending, now, s.opts.TransitionDelay)
@@ -225,22 +225,55 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 		s.tokens[req.Region+"/"+spec.clientToken] = rid
 	}
 	s.bump()
+	ids := make([]string, len(launched))
+	for i := range launched {
+		ids[i] = launched[i].ID
+	}
+	done := s.track(ids)
 	s.mu.Unlock()
 
-	if err := s.mutated(); err != nil {
+	err = s.launch(ctx, launched)
+	done()
+	if err != nil {
 		return nil, err
 	}
-	for _, info := range launched {
+	if spec.image.Backed {
+		// The answer shows the address the backing really got.
+		if err := s.reconcile(ctx); err != nil {
+			return nil, err
+		}
+		s.mu.RLock()
+		for i := range out.Instances.Items {
+			if in, ok := s.instances[ids[i]]; ok {
+				v := view{inst: *in, state: StatePending, at: now}
+				out.Instances.Items[i] = v.xml()
+			}
+		}
+		s.mu.RUnlock()
+	}
+	return out, nil
+}
+
+// launch saves the new records and has the driver launch them; a failure
+// terminates the whole reservation.
+func (s *Service) launch(ctx context.Context, launched []InstanceInfo) error {
+	if err := s.mutated(); err != nil {
+		return err
+	}
+	for n, info := range launched {
 		if err := s.driver.Launch(ctx, info); err != nil {
 			ids := make([]string, len(launched))
 			for i := range launched {
 				ids[i] = launched[i].ID
 			}
 			s.launchFailed(ids, err)
-			return nil, internal("failed to launch instance %s: %v", info.ID, err)
+			for _, ok := range launched[:n] {
+				_ = s.driver.Terminate(ctx, ok) // best effort: the caller gets the launch error
+			}
+			return internal("failed to launch instance %s: %v", info.ID, err)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // newID makes a long-form EC2 id: since 2016 AWS issues 17 hex digits, the

@@ -36,6 +36,7 @@ type Service struct {
 	instances map[string]*instance // by id
 	order     []*instance          // launch order, for stable listings
 	tokens    map[string]string    // region/clientToken -> reservation id
+	driving   map[string]int       // ids a driver call is changing, see backing.go
 	seq       uint64
 	version   uint64 // bumped by every mutation
 
@@ -73,6 +74,7 @@ func New(opts Options) (*Service, error) {
 		driver:    opts.Driver,
 		instances: map[string]*instance{},
 		tokens:    map[string]string{},
+		driving:   map[string]int{},
 	}
 	if s.driver == nil {
 		s.driver = nopDriver{}

@@ -228,7 +228,7 @@ type xmlImage struct {
 	UsageOperation     string           `xml:"usageOperation"`
 	BootMode           string           `xml:"bootMode"`
 	ImdsSupport        string           `xml:"imdsSupport,omitempty"`
-	DeprecationTime    string           `xml:"deprecationTime"`
+	DeprecationTime    string           `xml:"deprecationTime,omitempty"`
 }
 
 type xmlImageDevice struct {
