@@ -31,6 +31,9 @@ func Smoke(ctx context.Context) error { return workflow.Smoke(ctx) }
 // Clean deletes every project resource, stops the emulator it started and removes .apidriven/.
 func Clean(ctx context.Context) error { return workflow.Clean(ctx) }
 
+// Image builds the tiny web server image the docker target runs (APIDRIVEN_IMAGE, default apidriven-web:local).
+func Image(ctx context.Context) error { return workflow.Image(ctx) }
+
 // Install prepares the backend: the emulator binary, or the pinned LocalStack image (or CLI).
 func Install(ctx context.Context) error { return workflow.Install(ctx) }
 

@@ -108,6 +108,9 @@ func ensure(ctx context.Context, cli *client.Client, o Options, img *Image) (*Co
 			verb = "recreated (new port)"
 		}
 	}
+	if port == 0 && o.PreferredPort != 0 && portFree(o.PreferredPort) {
+		port = o.PreferredPort
+	}
 	if port == 0 {
 		if port, err = freePort(); err != nil {
 			return nil, "", err
@@ -172,6 +175,15 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func portFree(port int) bool {
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	return true
 }
 
 // Remove deletes the project's container and the image, each only when it

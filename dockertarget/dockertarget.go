@@ -50,8 +50,11 @@ type Options struct {
 	Name     string // APIDRIVEN_CONTAINER (default DefaultName)
 	Image    string // APIDRIVEN_IMAGE (default DefaultImage)
 	HostPort int    // APIDRIVEN_CONTAINER_PORT on 127.0.0.1; 0 = a free port chosen at creation
-	Root     string // module root, where ./cmd/apidriven-web lives
-	Status   *status.Status
+	// PreferredPort, when HostPort is 0, is tried first at creation (the
+	// port of an earlier deployment, so its URL keeps working).
+	PreferredPort int
+	Root          string // module root, where ./cmd/apidriven-web lives
+	Status        *status.Status
 }
 
 // OptionsFromEnv reads APIDRIVEN_CONTAINER, APIDRIVEN_IMAGE and

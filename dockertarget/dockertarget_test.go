@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -99,14 +100,30 @@ func TestEnsureAndRemove(t *testing.T) {
 		t.Fatalf("rebuild = %+v, %v; want image %s", rebuilt, err, img.ID)
 	}
 
-	// Removed behind our back: Ensure recreates it on the same port.
+	// Removed behind our back: Ensure recreates it, on the port it had
+	// when that is still free.
 	if _, err := cli.ContainerRemove(ctx, o.Name, client.ContainerRemoveOptions{Force: true}); err != nil {
 		t.Fatal(err)
 	}
-	o.HostPort = c.HostPort
+	o.PreferredPort = c.HostPort
 	re, err := dockertarget.Ensure(ctx, cli, o)
 	if err != nil || re.ID == c.ID || re.HostPort != c.HostPort || re.State != container.StateRunning {
 		t.Fatalf("Ensure after removal = %+v, %v", re, err)
+	}
+
+	// A preferred port somebody else took: another free one.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	if _, err := cli.ContainerRemove(ctx, o.Name, client.ContainerRemoveOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	o.PreferredPort = busy.Addr().(*net.TCPAddr).Port
+	moved, err := dockertarget.Ensure(ctx, cli, o)
+	if err != nil || moved.HostPort == 0 || moved.HostPort == o.PreferredPort || moved.State != container.StateRunning {
+		t.Fatalf("Ensure with a busy preferred port = %+v, %v", moved, err)
 	}
 
 	removed, err := dockertarget.Remove(ctx, cli, o)

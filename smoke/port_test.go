@@ -120,14 +120,14 @@ func TestRunChecksThePort(t *testing.T) {
 			var out bytes.Buffer
 			err := smoke.Run(context.Background(), smoke.Config{
 				StartURL: base + "start", StopURL: base + "stop", StatusURL: base + "status",
-				EC2State: f.ec2State, Engine: "Docker ContainerInspect", PortURL: "http://" + c.addr + "/",
+				EC2State: f.ec2State, Engine: "Docker ContainerInspect", Machine: "container", PortURL: "http://" + c.addr + "/",
 				PortDeadline: 2 * time.Second, Status: status.New(&out),
 			})
 			if tt.step == "" {
 				if err != nil {
 					t.Fatalf("Run: %v\n%s", err, out.String())
 				}
-				for _, want := range []string{"Docker says running", "✓ smoke wait stopped → HTTP 200, stopped", "Docker agrees",
+				for _, want := range []string{"container i-0123456789abcdef0 running", "Docker says running", "✓ smoke wait stopped → HTTP 200, stopped", "Docker agrees",
 					"✓ smoke port refuses → " + c.addr + " connection refused", "✓ smoke port answers → HTTP 200 from http://" + c.addr + "/"} {
 					if !strings.Contains(out.String(), want) {
 						t.Errorf("output lacks %q:\n%s", want, out.String())

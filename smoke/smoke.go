@@ -36,6 +36,8 @@ type Config struct {
 	// PortURL, for the docker target, is the container's published URL:
 	// it must answer HTTP once running and refuse connections once stopped.
 	PortURL string
+	// Machine is what the routes drive, for messages (default "instance").
+	Machine string
 	// PortDeadline bounds each port check (default 30s: the server
 	// starts in milliseconds once the engine reports it running).
 	PortDeadline time.Duration
@@ -68,6 +70,9 @@ func Run(ctx context.Context, c Config) error {
 	}
 	if c.PortDeadline == 0 {
 		c.PortDeadline = 30 * time.Second
+	}
+	if c.Machine == "" {
+		c.Machine = "instance"
 	}
 	if c.Engine == "" {
 		c.Engine = "EC2 DescribeInstances"
@@ -124,7 +129,7 @@ func (r *runner) status(ctx context.Context) (string, error) {
 	if code != http.StatusOK || reply.State == "" {
 		return "", step.Fail(badReply(code, reply))
 	}
-	detail := fmt.Sprintf("→ HTTP %d, instance %s %s, %s", code, reply.InstanceID, reply.State, latency)
+	detail := fmt.Sprintf("→ HTTP %d, %s %s %s, %s", code, r.c.Machine, reply.InstanceID, reply.State, latency)
 	if r.c.EC2State != nil {
 		ec2State, err := r.c.EC2State(ctx)
 		if err != nil {
@@ -182,7 +187,7 @@ func (r *runner) waitFor(ctx context.Context, want string) error {
 	})
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return step.Fail(status.WithFix(fmt.Errorf("the instance never reached %s within %s (last state: %s, %d polls)", want, r.c.Deadline, orNone(last), polls),
+			return step.Fail(status.WithFix(fmt.Errorf("the %s never reached %s within %s (last state: %s, %d polls)", r.c.Machine, want, r.c.Deadline, orNone(last), polls),
 				"check the machine with `go tool mage outputs` and %s; raise APIDRIVEN_SMOKE_TIMEOUT on slow backends", r.c.Engine))
 		}
 		return step.Fail(err)

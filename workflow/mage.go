@@ -68,6 +68,11 @@ func Clean(ctx context.Context) error {
 	return current("clean", func(p *Project) error { return p.Clean(ctx) })
 }
 
+// Image builds the docker target's image.
+func Image(ctx context.Context) error {
+	return current("image", func(p *Project) error { return p.Image(ctx) })
+}
+
 // Install prepares the backend.
 func Install(ctx context.Context) error {
 	return current("install", func(p *Project) error { return p.Install(ctx) })

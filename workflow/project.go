@@ -132,8 +132,15 @@ func (p *Project) ReadOutputs() (*provision.Outputs, error) {
 
 // printURLs shows the three URLs, plus the forwarded ones in a Codespace.
 func (p *Project) printURLs(o *provision.Outputs) {
-	fmt.Fprintf(p.Out, "\nURLs (%s backend, instance %s):\n", o.Backend, o.InstanceID)
+	if o.Target == provision.TargetDocker {
+		fmt.Fprintf(p.Out, "\nURLs (%s backend, docker container %s):\n", o.Backend, o.ContainerName)
+	} else {
+		fmt.Fprintf(p.Out, "\nURLs (%s backend, instance %s):\n", o.Backend, o.InstanceID)
+	}
 	fmt.Fprintf(p.Out, "  start   %s\n  stop    %s\n  status  %s\n", o.URLs.Start, o.URLs.Stop, o.URLs.Status)
+	if o.ContainerURL != "" {
+		fmt.Fprintf(p.Out, "  the container's own page (answers while it runs, refuses while stopped): %s\n", o.ContainerURL)
+	}
 	if cs, ok := codespace(); ok && o.Backend != provision.BackendAWS {
 		fwd, err := cs.forward(o)
 		if err != nil {
@@ -145,6 +152,14 @@ func (p *Project) printURLs(o *provision.Outputs) {
 		fmt.Fprintf(p.Out, "  Forwarded ports are private by default; to open them without signing in, run `go tool mage public`\n")
 		fmt.Fprintf(p.Out, "  (or: gh codespace ports visibility %s:public -c $CODESPACE_NAME).\n", cs.port)
 	}
+}
+
+// machine is what the routes drive, for messages.
+func machine(o *provision.Outputs) string {
+	if o.Target == provision.TargetDocker {
+		return "container"
+	}
+	return "instance"
 }
 
 func envDuration(key string, def time.Duration) (time.Duration, error) {

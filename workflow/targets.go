@@ -16,6 +16,7 @@ import (
 	"github.com/apidriven/api-driven/backend"
 	"github.com/apidriven/api-driven/backend/probe"
 	"github.com/apidriven/api-driven/build"
+	"github.com/apidriven/api-driven/dockertarget"
 	"github.com/apidriven/api-driven/internal/status"
 	"github.com/apidriven/api-driven/provision"
 	"github.com/apidriven/api-driven/smoke"
@@ -25,6 +26,9 @@ import (
 func (p *Project) Up(ctx context.Context) (backend.Provider, backend.Settings, error) {
 	b, s, err := p.backend(ctx)
 	if err != nil {
+		return nil, s, err
+	}
+	if err := p.dockerUp(ctx, s); err != nil {
 		return nil, s, err
 	}
 	if err := b.Up(ctx); err != nil {
@@ -64,9 +68,18 @@ func (p *Project) Deploy(ctx context.Context) (*provision.Outputs, error) {
 	}
 	cfg := provisionConfig(b, s, b.BuildPlatform())
 	cfg.Code = res.Code
+	var web *dockertarget.Container
+	if s.Target == provision.TargetDocker {
+		if web, err = p.deployDocker(ctx, backend.Kind(b), &cfg); err != nil {
+			return nil, err
+		}
+	}
 	out, err := provision.Deploy(ctx, c, cfg, p.Status)
 	if err != nil {
 		return nil, err
+	}
+	if web != nil {
+		out.ContainerURL = web.URL()
 	}
 	if err := p.writeOutputs(out); err != nil {
 		return nil, err
@@ -111,7 +124,7 @@ func (p *Project) checkStatus(ctx context.Context, o *provision.Outputs) error {
 	if err != nil {
 		return step.Fail(status.WithFix(err, "run `go tool mage smoke` for details; on the embedded backend see .apidriven/emulator.log"))
 	}
-	step.Done(fmt.Sprintf("→ HTTP %d: instance %s is %s", code, reply.InstanceID, reply.State))
+	step.Done(fmt.Sprintf("→ HTTP %d: %s %s is %s", code, machine(o), reply.InstanceID, reply.State))
 	return nil
 }
 
@@ -129,17 +142,23 @@ func (p *Project) Smoke(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = smoke.Run(ctx, smoke.Config{
+	cfg := smoke.Config{
 		StartURL: o.URLs.Start, StopURL: o.URLs.Stop, StatusURL: o.URLs.Status,
 		EC2State: func(ctx context.Context) (string, error) {
 			return provision.InstanceState(ctx, c, o.InstanceID)
 		},
 		Deadline: deadline, Status: p.Status,
-	})
-	if err != nil {
+	}
+	id := o.InstanceID
+	if o.Target == provision.TargetDocker {
+		cfg.EC2State, cfg.Engine, cfg.PortURL = dockerState(o.ContainerName), "Docker ContainerInspect", o.ContainerURL
+		cfg.Machine = "container"
+		id = o.ContainerName
+	}
+	if err := smoke.Run(ctx, cfg); err != nil {
 		return err
 	}
-	p.Status.Infof("smoke passed: the routes start, stop and report instance %s", o.InstanceID)
+	p.Status.Infof("smoke passed: the routes start, stop and report %s %s", machine(o), id)
 	return nil
 }
 
@@ -175,6 +194,10 @@ func (p *Project) Clean(ctx context.Context) error {
 		}
 	} else {
 		p.Status.Infof("nothing answers at %s: no resources to delete there (an emulator's state under .apidriven/ goes with it)", b.Endpoint())
+	}
+	o, _ := p.ReadOutputs() // names a container deployed under other settings, if any
+	if err := p.cleanDocker(ctx, s.Target, o); err != nil {
+		return err
 	}
 	if _, external := b.(*backend.External); b.Started() || external {
 		if err := b.Down(ctx); err != nil { // External.Down only says it leaves it running

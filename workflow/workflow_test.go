@@ -174,6 +174,9 @@ func TestCleanWithNothingThere(t *testing.T) {
 	ln.Close()
 	t.Setenv("AWS_ENDPOINT_URL", endpoint)
 	t.Setenv("APIDRIVEN_BACKEND", "embedded")
+	// Clean also removes the docker target's container: never a real one.
+	t.Setenv("APIDRIVEN_CONTAINER", "apidriven-web-test-"+filepath.Base(t.TempDir()))
+	t.Setenv("APIDRIVEN_IMAGE", "apidriven-web:test-"+filepath.Base(t.TempDir()))
 	p, out := project(t)
 	if err := os.MkdirAll(filepath.Join(p.StateDir(), "build"), 0o755); err != nil {
 		t.Fatal(err)
