@@ -2,15 +2,19 @@ package containers_test
 
 import (
 	"net"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
+	"github.com/apidriven/api-driven/emulator"
 	emuec2 "github.com/apidriven/api-driven/emulator/ec2"
 	"github.com/apidriven/api-driven/emulator/ec2/containers"
 	"github.com/apidriven/api-driven/emulator/emulatortest"
@@ -217,4 +221,75 @@ func hostPort(t *testing.T, ports network.PortMap) string {
 	}
 	t.Fatalf("8080/tcp is not published: %v", ports)
 	return ""
+}
+
+// TestResyncAfterRestart: with a data dir, containers outlive the
+// emulator; the next start adopts them, reports the one removed meanwhile
+// as terminated, and removes a container of its own that belongs to no
+// instance.
+func TestResyncAfterRestart(t *testing.T) {
+	cli := engine(t)
+	_, imageID := buildAMI(t, cli, map[string]string{containers.LabelAMI: "true"})
+	ami := containers.AMIID(imageID)
+	dir := t.TempDir()
+	owner := containers.OwnerFor(dir)
+	t.Cleanup(func() {
+		if left := ownedContainers(t, cli, owner); len(left) != 0 {
+			t.Errorf("containers left: %v", left)
+		}
+	})
+
+	srv, stop := startServer(t, dir)
+	c := ec2Client(t, srv)
+	kept, removed := launch(t, c, ami), launch(t, c, ami)
+	removeLeftovers(t, cli, kept, removed, "i-0orphan")
+	before := containerOf(t, cli, kept)
+	stop()
+
+	ctx := ctxT(t)
+	if ct := containerOf(t, cli, kept); ct == nil || !ct.Container.State.Running {
+		t.Fatalf("the container of %s did not outlive the emulator: %+v", kept, ct)
+	}
+	if _, err := cli.ContainerRemove(ctx, containers.ContainerName(removed), client.ContainerRemoveOptions{Force: true}); err != nil {
+		t.Fatalf("ContainerRemove: %v", err)
+	}
+	// An orphan: this emulator's labels, but no instance of that id.
+	orphan, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{Name: containers.ContainerName("i-0orphan"), Config: &container.Config{
+		Image: imageID, Labels: map[string]string{containers.LabelManaged: "true", containers.LabelComponent: containers.Component,
+			containers.LabelOwner: owner, containers.LabelInstance: "i-0orphan"}}})
+	if err != nil {
+		t.Fatalf("ContainerCreate: %v", err)
+	}
+
+	srv, stop = startServer(t, dir)
+	c = ec2Client(t, srv)
+	if _, err := cli.ContainerInspect(ctx, orphan.ID, client.ContainerInspectOptions{}); !cerrdefs.IsNotFound(err) {
+		t.Fatalf("the orphan container is still there after the restart (err %v)", err)
+	}
+	if st := describe(t, c, removed).State.Name; st != types.InstanceStateNameTerminated {
+		t.Fatalf("instance %s whose container was removed while the emulator was down is %s, want terminated", removed, st)
+	}
+	after := containerOf(t, cli, kept)
+	if inst := describe(t, c, kept); inst.State.Name != types.InstanceStateNameRunning || after == nil || after.Container.ID != before.Container.ID {
+		t.Fatalf("instance %s is %s with container %v, want running with the same container %s", kept, inst.State.Name, after, before.Container.ID)
+	}
+	if _, err := c.TerminateInstances(ctx, &awsec2.TerminateInstancesInput{InstanceIds: []string{kept}}); err != nil {
+		t.Fatalf("TerminateInstances: %v", err)
+	}
+	stop()
+}
+
+// TestNoEngine: the mode needs an engine and says how to fix its absence,
+// quickly (no engine test needed: DOCKER_HOST points at nothing).
+func TestNoEngine(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix://"+t.TempDir()+"/no-docker.sock")
+	_, err := emulator.New(emulator.Config{EC2Containers: true})
+	if err == nil {
+		t.Fatal("the emulator started in container mode without a Docker engine")
+	}
+	for _, want := range []string{"needs a Docker engine", "start Docker", "drop -ec2-containers"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
 }
