@@ -28,7 +28,11 @@ type Options struct {
 	Region          string        //
 	TransitionDelay string        // -transition-delay; "" keeps the emulator's default
 	ReadyTimeout    time.Duration // default 60s
-	Status          *status.Status
+	// EC2Containers starts the emulator with -ec2-containers: instances of
+	// container AMIs run as Docker containers. New sets it when
+	// APIDRIVEN_EC2_CONTAINERS is 1 or true.
+	EC2Containers bool
+	Status        *status.Status
 }
 
 // Provider is the embedded backend.
@@ -38,6 +42,10 @@ type Provider struct{ o Options }
 func New(o Options) *Provider {
 	if o.ReadyTimeout == 0 {
 		o.ReadyTimeout = 60 * time.Second
+	}
+	switch strings.ToLower(strings.TrimSpace(os.Getenv("APIDRIVEN_EC2_CONTAINERS"))) {
+	case "1", "true", "yes", "on":
+		o.EC2Containers = true
 	}
 	return &Provider{o: o}
 }
@@ -168,11 +176,7 @@ func (p *Provider) start(addr string) (<-chan struct{}, int, error) {
 		return nil, 0, fmt.Errorf("failed to open %s: %w", p.LogFile(), err)
 	}
 	defer logf.Close() // the child keeps its own descriptor
-	args := []string{"-addr", addr, "-data-dir", p.dataDir()}
-	if p.o.TransitionDelay != "" {
-		args = append(args, "-transition-delay", p.o.TransitionDelay)
-	}
-	cmd := exec.Command(p.Binary(), args...)
+	cmd := exec.Command(p.Binary(), p.args(addr)...)
 	cmd.Dir = p.o.Root
 	cmd.Stdout, cmd.Stderr = logf, logf
 	detach(cmd)
@@ -186,6 +190,18 @@ func (p *Provider) start(addr string) (<-chan struct{}, int, error) {
 		return nil, 0, err
 	}
 	return exited, pid, nil
+}
+
+// args are the emulator's flags.
+func (p *Provider) args(addr string) []string {
+	args := []string{"-addr", addr, "-data-dir", p.dataDir()}
+	if p.o.TransitionDelay != "" {
+		args = append(args, "-transition-delay", p.o.TransitionDelay)
+	}
+	if p.o.EC2Containers {
+		args = append(args, "-ec2-containers")
+	}
+	return args
 }
 
 func (p *Provider) waitReady(ctx context.Context, exited <-chan struct{}) error {
