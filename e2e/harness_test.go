@@ -3,6 +3,8 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -74,17 +76,24 @@ func copyRepo(t *testing.T) string {
 }
 
 // env is the process environment minus anything that would point the
-// targets elsewhere, plus kv.
+// targets elsewhere, plus kv. The docker target's container and image get
+// names of their own, so a clean never touches a user's apidriven-web.
 func env(kv ...string) []string {
 	drop := map[string]bool{"APIDRIVEN_BACKEND": true, "AWS_ENDPOINT_URL": true, "AWS_PROFILE": true, "CODESPACE_NAME": true,
-		"GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN": true, "APIDRIVEN_TAG_VALUE": true, "APIDRIVEN_STAGE": true, "AWS_REGION": true}
+		"GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN": true, "APIDRIVEN_TAG_VALUE": true, "APIDRIVEN_STAGE": true, "AWS_REGION": true,
+		"APIDRIVEN_TARGET": true, "APIDRIVEN_CONTAINER": true, "APIDRIVEN_IMAGE": true, "APIDRIVEN_CONTAINER_PORT": true}
 	var out []string
 	for _, e := range os.Environ() {
 		if k, _, _ := strings.Cut(e, "="); !drop[k] {
 			out = append(out, e)
 		}
 	}
-	return append(append(out, "AWS_REGION=us-east-1", "APIDRIVEN_SMOKE_TIMEOUT=2m"), kv...)
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	id := hex.EncodeToString(b)
+	out = append(out, "AWS_REGION=us-east-1", "APIDRIVEN_SMOKE_TIMEOUT=2m",
+		"APIDRIVEN_CONTAINER=apidriven-web-e2e-"+id, "APIDRIVEN_IMAGE=apidriven-web:e2e-"+id)
+	return append(out, kv...) // later entries win
 }
 
 // mage runs `go tool mage args...` in the copy and returns its output.

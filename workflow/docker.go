@@ -67,7 +67,11 @@ func (p *Project) deployDocker(ctx context.Context, kind string, cfg *provision.
 		return nil, err
 	}
 	o.PreferredPort = p.previousPort(o.Name)
-	cli, err := p.dockerEngine(ctx)
+	connect := p.dockerEngine
+	if p.dockerChecked { // up has just shown the engine answers
+		connect = dockertarget.Connect
+	}
+	cli, err := connect(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +124,7 @@ func (p *Project) dockerUp(ctx context.Context, s backend.Settings) error {
 	if err != nil {
 		return err
 	}
+	p.dockerChecked = true
 	return cli.Close()
 }
 
@@ -175,7 +180,9 @@ func (p *Project) cleanDocker(ctx context.Context, target string, o *provision.O
 			continue
 		}
 		if len(removed) == 0 {
-			step.Done("(nothing there)")
+			if target == provision.TargetDocker { // for ec2, leftovers only are worth a line
+				step.Done("(nothing there)")
+			}
 		} else {
 			step.Done("(" + strings.Join(removed, ", ") + ")")
 		}

@@ -25,6 +25,8 @@ type Project struct {
 	Root   string // module root
 	Out    io.Writer
 	Status *status.Status
+
+	dockerChecked bool // up found the Docker engine (docker target)
 }
 
 // Current is the project around the working directory (mage runs targets
