@@ -25,7 +25,7 @@ func Build(ctx context.Context) error { return workflow.Build(ctx) }
 // Deploy provisions the role, instance, function and API idempotently and writes .apidriven/outputs.json.
 func Deploy(ctx context.Context) error { return workflow.Deploy(ctx) }
 
-// Smoke checks status, stop, start and an unknown route through the URLs, cross-checked with EC2.
+// Smoke checks status, stop, start and an unknown route through the URLs, cross-checked with EC2 (or the Docker engine).
 func Smoke(ctx context.Context) error { return workflow.Smoke(ctx) }
 
 // Clean deletes every project resource, stops the emulator it started and removes .apidriven/.
