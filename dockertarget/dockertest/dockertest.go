@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,17 +24,37 @@ import (
 // a CI summary can grep for it.
 const SkipMarker = "DOCKER TESTS SKIPPED"
 
+// LogEnv names a file where Engine appends "ran <test>" or "skipped
+// <test>: <why>", so CI can say whether the Docker tests ran (go test
+// shows no skips without -v).
+const LogEnv = "APIDRIVEN_DOCKER_TESTS_LOG"
+
 // Engine returns a client of the engine, or skips the test when none
 // answers within dockertarget.PingTimeout.
 func Engine(t testing.TB) *client.Client {
 	t.Helper()
 	cli, err := dockertarget.Connect(context.Background())
 	if err != nil {
+		record(fmt.Sprintf("skipped %s: %v", t.Name(), err))
 		fmt.Fprintf(os.Stderr, "%s: %s: no Docker engine answers: %v\n", SkipMarker, t.Name(), err)
 		t.Skipf("%s: no Docker engine answers (%v)", SkipMarker, err)
 	}
+	record("ran " + t.Name())
 	t.Cleanup(func() { cli.Close() })
 	return cli
+}
+
+func record(line string) {
+	path := os.Getenv(LogEnv)
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = f.WriteString(strings.ReplaceAll(line, "\n", " ") + "\n")
 }
 
 // Suffix is random, so parallel runs never share a name.
