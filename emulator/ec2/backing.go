@@ -104,7 +104,7 @@ func (s *Service) reconcile(ctx context.Context) error {
 	}
 	seen, err := obs.Observe(ctx, insts)
 	if err != nil {
-		return protocol.Errorf(503, "Unavailable", "failed to observe the instances' containers: %v", err)
+		return protocol.Errorf(503, "Unavailable", "the real state of container-backed instances is unknown: %v", err)
 	}
 	s.mu.Lock()
 	changed := false

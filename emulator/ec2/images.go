@@ -115,7 +115,7 @@ func (s *Service) driverImages(ctx context.Context) ([]Image, error) {
 	}
 	imgs, err := cat.Images(ctx)
 	if err != nil {
-		return nil, protocol.Errorf(503, "Unavailable", "failed to list the container images: %v", err)
+		return nil, protocol.Errorf(503, "Unavailable", "the driver's AMIs are unknown: %v", err)
 	}
 	for i := range imgs {
 		imgs[i].Backed = true

@@ -184,7 +184,9 @@ func TestContainerRemovedBehindBack(t *testing.T) {
 	if n := len(ownedContainers(t, cli, owner)); n != 1 {
 		t.Fatalf("%d containers of owner %s, want 1", n, owner)
 	}
-	stop()
+	if err := stop(); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
 	if left := ownedContainers(t, cli, owner); len(left) != 0 {
 		t.Fatalf("containers left after shutdown: %v", left)
 	}
@@ -244,7 +246,9 @@ func TestResyncAfterRestart(t *testing.T) {
 	kept, removed := launch(t, c, ami), launch(t, c, ami)
 	removeLeftovers(t, cli, kept, removed, "i-0orphan")
 	before := containerOf(t, cli, kept)
-	stop()
+	if err := stop(); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
 
 	ctx := ctxT(t)
 	if ct := containerOf(t, cli, kept); ct == nil || !ct.Container.State.Running {
@@ -276,7 +280,9 @@ func TestResyncAfterRestart(t *testing.T) {
 	if _, err := c.TerminateInstances(ctx, &awsec2.TerminateInstancesInput{InstanceIds: []string{kept}}); err != nil {
 		t.Fatalf("TerminateInstances: %v", err)
 	}
-	stop()
+	if err := stop(); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
 }
 
 // TestNoEngine: the mode needs an engine and says how to fix its absence,

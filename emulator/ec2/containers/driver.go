@@ -179,5 +179,13 @@ func (d *Driver) call(ctx context.Context) (context.Context, context.CancelFunc)
 	return context.WithTimeout(context.WithoutCancel(ctx), d.o.CallTimeout)
 }
 
+// engineErr wraps err, naming the fix when the engine went away.
+func (d *Driver) engineErr(what string, err error) error {
+	if client.IsErrConnectionFailed(err) {
+		return fmt.Errorf("%s: %w (start Docker again, or restart the emulator without -ec2-containers)", what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
 // ContainerName is the container backing an instance.
 func ContainerName(instanceID string) string { return NamePrefix + instanceID }

@@ -148,25 +148,25 @@ func buildAMI(t *testing.T, cli *client.Client, labels map[string]string) (tag, 
 
 // startServer starts an emulator in container mode (persisting in
 // dataDir unless empty); stop shuts it down, once, and runs at the end of
-// the test too.
-func startServer(t *testing.T, dataDir string) (*emulator.Server, func()) {
+// the test too, where an error nobody checked fails the test.
+func startServer(t *testing.T, dataDir string) (*emulator.Server, func() error) {
 	t.Helper()
 	srv, err := emulator.Start(emulator.Config{Addr: "127.0.0.1:0", DataDir: dataDir, EC2Containers: true})
 	if err != nil {
 		t.Fatalf("failed to start the emulator: %v", err)
 	}
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			if err := srv.Shutdown(ctx); err != nil {
-				t.Errorf("emulator shutdown: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return srv, stop
+	stop := sync.OnceValue(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		return srv.Shutdown(ctx)
+	})
+	var checked bool // the test called stop and checked its error
+	t.Cleanup(func() {
+		if err := stop(); err != nil && !checked {
+			t.Errorf("emulator shutdown: %v", err)
+		}
+	})
+	return srv, func() error { checked = true; return stop() }
 }
 
 // wantCode asserts err is the AWS error code.

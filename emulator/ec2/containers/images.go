@@ -36,7 +36,7 @@ func (d *Driver) Images(ctx context.Context) ([]ec2.Image, error) {
 		res, err := d.cli.ImageList(cctx, client.ImageListOptions{Filters: make(client.Filters).Add("label", label)})
 		cancel()
 		if err != nil {
-			return nil, fmt.Errorf("failed to list Docker images labelled %s: %w", label, err)
+			return nil, d.engineErr("failed to list Docker images labelled "+label, err)
 		}
 		for _, sum := range res.Items {
 			tags := realTags(sum.RepoTags)

@@ -21,7 +21,7 @@ func (d *Driver) owned(ctx context.Context) ([]container.Summary, error) {
 		Filters: make(client.Filters).Add("label", LabelOwner+"="+d.o.Owner, LabelComponent+"="+Component),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("failed to list the instances' containers: %w", err)
+		return nil, d.engineErr("failed to list the instances' containers", err)
 	}
 	return res.Items, nil
 }
