@@ -104,6 +104,16 @@ func TestContainerBackedInstance(t *testing.T) {
 	}
 	refused(t, addr)
 
+	// Started behind the emulator's back, then paused: running, then
+	// stopped, and StartInstances unpauses it.
+	if _, err := cli.ContainerStart(ctx, containers.ContainerName(id), client.ContainerStartOptions{}); err != nil {
+		t.Fatalf("ContainerStart: %v", err)
+	}
+	running()
+	if _, err := cli.ContainerPause(ctx, containers.ContainerName(id), client.ContainerPauseOptions{}); err != nil {
+		t.Fatalf("ContainerPause: %v", err)
+	}
+	stopped()
 	if _, err := c.StartInstances(ctx, &awsec2.StartInstancesInput{InstanceIds: []string{id}}); err != nil {
 		t.Fatalf("StartInstances: %v", err)
 	}
