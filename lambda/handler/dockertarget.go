@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -46,8 +47,8 @@ func NewDockerTarget(api DockerAPI, name, label string) (*DockerTarget, error) {
 	if label == "" {
 		label = DefaultContainerLabel
 	}
-	key, value, ok := cutLabel(label)
-	if !ok {
+	key, value, ok := strings.Cut(label, "=")
+	if !ok || key == "" {
 		return nil, fmt.Errorf("%s=%q is not a label of the form key=value", EnvContainerLabel, label)
 	}
 	if !ContainerName.MatchString(name) {
@@ -55,15 +56,6 @@ func NewDockerTarget(api DockerAPI, name, label string) (*DockerTarget, error) {
 	}
 	return &DockerTarget{api: api, name: name, labelKey: key, labelValue: value,
 		callTimeout: 8 * time.Second, stopGrace: dockerStopGrace * time.Second}, nil
-}
-
-func cutLabel(s string) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '=' {
-			return s[:i], s[i+1:], i > 0
-		}
-	}
-	return "", "", false
 }
 
 // StateOf maps a Docker state onto the EC2 state names the routes report:
