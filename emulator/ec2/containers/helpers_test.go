@@ -26,31 +26,17 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/sethvargo/go-retry"
 
+	"github.com/apidriven/api-driven/dockertarget/dockertest"
 	"github.com/apidriven/api-driven/emulator"
 	"github.com/apidriven/api-driven/emulator/ec2/containers"
 	"github.com/apidriven/api-driven/emulator/emulatortest"
 )
 
-// skipMarker starts the message of a skip for lack of an engine, so CI
-// output can be grepped for it.
-const skipMarker = "DOCKER TESTS SKIPPED"
-
-// engine returns a client of the engine, or skips the test, saying why,
-// when none answers.
+// engine returns a client of the engine, or skips the test, saying why
+// (and recording it for CI, see dockertest.LogEnv), when none answers.
 func engine(t *testing.T) *client.Client {
 	t.Helper()
-	cli, err := client.New(client.FromEnv)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), containers.DefaultPingTimeout)
-		_, err = cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
-		cancel()
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %s: no Docker engine answers: %v\n", skipMarker, t.Name(), err)
-		t.Skipf("%s: no Docker engine answers (%v)", skipMarker, err)
-	}
-	t.Cleanup(func() { cli.Close() })
-	return cli
+	return dockertest.Engine(t)
 }
 
 func suffix(t *testing.T) string {
