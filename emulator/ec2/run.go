@@ -232,16 +232,14 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 	done := s.track(ids)
 	s.mu.Unlock()
 
-	err = s.launch(ctx, launched)
+	err = s.launch(ctx, ids, launched)
 	done()
 	if err != nil {
 		return nil, err
 	}
-	if spec.image.Backed {
-		// The answer shows the address the backing really got.
-		if err := s.reconcile(ctx); err != nil {
-			return nil, err
-		}
+	// The answer shows the address the backing really got; the instances
+	// exist either way, so a failed look is no failed launch.
+	if spec.image.Backed && s.reconcile(ctx) == nil {
 		s.mu.RLock()
 		for i := range out.Instances.Items {
 			if in, ok := s.instances[ids[i]]; ok {
@@ -256,16 +254,12 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 
 // launch saves the new records and has the driver launch them; a failure
 // terminates the whole reservation.
-func (s *Service) launch(ctx context.Context, launched []InstanceInfo) error {
+func (s *Service) launch(ctx context.Context, ids []string, launched []InstanceInfo) error {
 	if err := s.mutated(); err != nil {
 		return err
 	}
 	for n, info := range launched {
 		if err := s.driver.Launch(ctx, info); err != nil {
-			ids := make([]string, len(launched))
-			for i := range launched {
-				ids[i] = launched[i].ID
-			}
 			s.launchFailed(ids, err)
 			for _, ok := range launched[:n] {
 				_ = s.driver.Terminate(ctx, ok) // best effort: the caller gets the launch error
