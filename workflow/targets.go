@@ -68,6 +68,11 @@ func (p *Project) Deploy(ctx context.Context) (*provision.Outputs, error) {
 	}
 	cfg := provisionConfig(b, s, b.BuildPlatform())
 	cfg.Code = res.Code
+	if useEC2Containers(b, s) {
+		if err := p.prepareEC2Containers(ctx, c, &cfg); err != nil {
+			return nil, err
+		}
+	}
 	var web *dockertarget.Container
 	if s.Target == provision.TargetDocker {
 		if web, err = p.deployDocker(ctx, backend.Kind(b), &cfg); err != nil {

@@ -43,11 +43,20 @@ func New(o Options) *Provider {
 	if o.ReadyTimeout == 0 {
 		o.ReadyTimeout = 60 * time.Second
 	}
-	switch strings.ToLower(strings.TrimSpace(os.Getenv("APIDRIVEN_EC2_CONTAINERS"))) {
-	case "1", "true", "yes", "on":
+	if EC2ContainersFromEnv() {
 		o.EC2Containers = true
 	}
 	return &Provider{o: o}
+}
+
+// EC2ContainersFromEnv reports whether APIDRIVEN_EC2_CONTAINERS asks for
+// EC2 instances backed by Docker containers.
+func EC2ContainersFromEnv() bool {
+	switch strings.ToLower(strings.TrimSpace(os.Getenv("APIDRIVEN_EC2_CONTAINERS"))) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
 }
 
 func (p *Provider) Name() string     { return "embedded" }
