@@ -69,7 +69,7 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, region string, 
 		w.WriteHeader(http.StatusAccepted)
 		return nil
 	}
-	res, err := s.execute(r.Context(), fn, payload)
+	res, err := s.execute(r.Context(), fn, payload, runtime.InvokeOptions{Tail: true})
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,8 @@ func (s *Service) InvokeFunction(ctx context.Context, region, ref string, payloa
 	if err != nil {
 		return nil, "", err
 	}
-	res, err := s.execute(ctx, fn, payload)
+	// API Gateway needs no log tail: END/REPORT are written after the answer.
+	res, err := s.execute(ctx, fn, payload, runtime.InvokeOptions{})
 	if err != nil {
 		return nil, "", err
 	}
@@ -160,7 +161,7 @@ func (s *Service) prepare(region string, rf ref) (runtime.Function, error) {
 // execute runs one invocation: unpacks code if needed, reports a missing
 // bootstrap the way AWS does (a function error, not an API error) and
 // hands the rest to the runtime manager.
-func (s *Service) execute(ctx context.Context, fn runtime.Function, payload []byte) (*runtime.Result, error) {
+func (s *Service) execute(ctx context.Context, fn runtime.Function, payload []byte, opts runtime.InvokeOptions) (*runtime.Result, error) {
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
@@ -177,7 +178,7 @@ func (s *Service) execute(ctx context.Context, fn runtime.Function, payload []by
 	if s.opts.Runtime == nil {
 		return nil, serviceError(errNoRuntime)
 	}
-	res, err := s.opts.Runtime.Invoke(ctx, fn, payload)
+	res, err := s.opts.Runtime.InvokeWith(ctx, fn, payload, opts)
 	if err != nil {
 		var perr *protocol.Error
 		if errors.As(err, &perr) {
@@ -230,7 +231,7 @@ func (s *Service) invokeAsync(fn runtime.Function, payload []byte) error {
 		ctx, cancel := context.WithTimeout(s.bgCtx, fn.Timeout+asyncGrace)
 		defer cancel()
 		// The outcome of an Event invocation is only visible in the log.
-		_, _ = s.execute(ctx, fn, payload)
+		_, _ = s.execute(ctx, fn, payload, runtime.InvokeOptions{Tail: true})
 	}()
 	return nil
 }

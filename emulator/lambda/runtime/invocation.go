@@ -13,6 +13,8 @@ type invocation struct {
 	fn      Function
 	payload []byte
 	tail    *tail
+	// wantTail makes the caller wait for the END/REPORT lines.
+	wantTail bool
 
 	started chan struct{} // closed when delivered at /next
 	done    chan struct{} // closed when out is set

@@ -117,6 +117,20 @@ func (m *Manager) SetEndpointURL(u string) {
 // FunctionError "Unhandled"; the error is for ctx ends and a closed manager.
 // A cancelled ctx returns at once; the invocation itself runs to its end.
 func (m *Manager) Invoke(ctx context.Context, fn Function, payload []byte) (*Result, error) {
+	return m.InvokeWith(ctx, fn, payload, InvokeOptions{Tail: true})
+}
+
+// InvokeOptions tunes one invocation.
+type InvokeOptions struct {
+	// Tail asks for Result.LogTail: the call then returns once the
+	// invocation's END and REPORT lines are in the log. Without it they are
+	// written (in order) just after the answer, off the caller's path,
+	// which is what API Gateway's proxy calls need.
+	Tail bool
+}
+
+// InvokeWith is Invoke with options.
+func (m *Manager) InvokeWith(ctx context.Context, fn Function, payload []byte, opts InvokeOptions) (*Result, error) {
 	if !supported {
 		return nil, errors.New("native Lambda execution needs a Unix host")
 	}
@@ -139,7 +153,7 @@ func (m *Manager) Invoke(ctx context.Context, fn Function, payload []byte) (*Res
 	m.mu.Unlock()
 	go func() {
 		defer m.wg.Done()
-		res, err := m.run(ctx, p, fn, id, payload)
+		res, err := m.run(ctx, p, fn, id, payload, opts)
 		done <- runResult{res, err}
 	}()
 	select {
@@ -152,10 +166,11 @@ func (m *Manager) Invoke(ctx context.Context, fn Function, payload []byte) (*Res
 
 // run acquires a process and supervises the invocation to its end, even
 // after the caller gave up.
-func (m *Manager) run(ctx context.Context, p *pool, fn Function, id string, payload []byte) (*Result, error) {
+func (m *Manager) run(ctx context.Context, p *pool, fn Function, id string, payload []byte, opts InvokeOptions) (*Result, error) {
 	const attempts = 3 // a warm process may die between invocations
 	for range attempts {
 		inv := newInvocation(id, fn, payload)
+		inv.wantTail = opts.Tail
 		sb, err := p.acquire(ctx, fn, inv.tail)
 		var ee *entrypointError
 		if errors.As(err, &ee) {

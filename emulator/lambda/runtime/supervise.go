@@ -47,35 +47,43 @@ func (m *Manager) supervise(p *pool, sb *sandbox, inv *invocation) *Result {
 	}
 	out := inv.out
 
-	rep := report{requestID: inv.id, init: inv.initDuration, memoryMB: inv.fn.MemoryMB, maxMemMB: maxMemoryMB(sb.pid)}
+	rep := report{requestID: inv.id, init: inv.initDuration, memoryMB: inv.fn.MemoryMB}
 	if started {
 		rep.duration = inv.doneAt.Sub(inv.startedAt)
 	}
+	logged := rep // the log action's own copy: it may run after we return
 	if out.fatal {
-		sb.stop(0) // kill the group first: no output after the timeout line
+		logged.maxMemMB = maxMemoryMB(sb.pid) // read /proc before the kill
+		sb.stop(0)                            // kill the group first: no output after the timeout line
 	}
-	lines := out.logLines + endLine(inv.id) + rep.String()
+	prefix := ""
 	if !started {
-		lines = startLine(inv.id, inv.fn.Version) + lines
+		prefix = startLine(inv.id, inv.fn.Version)
 	}
-	logged := make(chan struct{})
-	t := inv.tail
+	written := make(chan struct{})
+	t, pid := inv.tail, sb.pid
 	sb.logs.mark(func(l *logSink) {
+		if logged.maxMemMB == 0 {
+			logged.maxMemMB = maxMemoryMB(pid)
+		}
 		l.tail = t
-		l.write([]byte(lines))
+		l.write([]byte(prefix + out.logLines + endLine(inv.id) + logged.String()))
 		l.tail = nil
-		close(logged)
+		close(written)
 	})
-	wait := time.NewTimer(logWait)
-	select {
-	case <-logged:
-	case <-wait.C:
-		m.log.Warn("function output not drained in time", "function", inv.fn.Name, "requestId", inv.id)
+	logTail := ""
+	if inv.wantTail {
+		wait := time.NewTimer(logWait)
+		select {
+		case <-written:
+		case <-wait.C:
+			m.log.Warn("function output not drained in time", "function", inv.fn.Name, "requestId", inv.id)
+		}
+		wait.Stop()
+		sb.logs.writeMu.Lock()
+		logTail = t.String()
+		sb.logs.writeMu.Unlock()
 	}
-	wait.Stop()
-	sb.logs.writeMu.Lock()
-	logTail := t.String()
-	sb.logs.writeMu.Unlock()
 
 	p.release(sb, !out.fatal)
 	return inv.result(rep, logTail)
