@@ -48,6 +48,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		protocol.ServeQuery(w, r, service, q.dialect, q.handler)
 		return
 	}
+	if service == "" && r.Header.Get("X-Amz-Target") != "" {
+		// A JSON-protocol call (DynamoDB, SQS, ...): answer in its shape.
+		protocol.WriteJSON(w, http.StatusBadRequest, map[string]string{
+			"__type":  "UnknownOperationException",
+			"message": fmt.Sprintf("operation %q is not emulated here; supported services: %s", r.Header.Get("X-Amz-Target"), strings.Join(s.serviceNames(), ", ")),
+		})
+		return
+	}
 	if service == "" {
 		s.serveUnsignedQuery(w, r)
 		return
@@ -116,9 +124,10 @@ func isAPIGatewayPath(p string) bool {
 func executeTarget(r *http.Request) (api, stage, path string, ok bool) {
 	p := r.URL.Path
 	if rest, found := strings.CutPrefix(p, "/_aws/execute-api/"); found {
+		// Always API Gateway's: an empty id or stage is its 404.
 		api, rest, _ = strings.Cut(rest, "/")
 		stage, path, _ = strings.Cut(rest, "/")
-		return api, stage, "/" + path, api != ""
+		return api, stage, "/" + path, true
 	}
 	if rest, found := strings.CutPrefix(p, "/restapis/"); found {
 		parts := strings.SplitN(rest, "/", 4)
