@@ -85,6 +85,10 @@ func (p *Provider) dataDir() string { return filepath.Join(p.o.StateDir, "emulat
 func (p *Provider) Install(ctx context.Context) error {
 	step := p.o.Status.Start("build emulator ./cmd/awsemu")
 	_, statErr := os.Stat(p.Binary())
+	if statErr != nil {
+		// The first build compiles the AWS SDK: say so rather than sit silent.
+		p.o.Status.Infof("building the emulator (the first build on a machine compiles the AWS SDK: a minute or two)…")
+	}
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", p.Binary(), "./cmd/awsemu")
 	cmd.Dir = p.o.Root
 	if out, err := cmd.CombinedOutput(); err != nil {
