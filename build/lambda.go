@@ -71,6 +71,9 @@ func Lambda(ctx context.Context, o Options) (*Result, error) {
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, step.Fail(fmt.Errorf("failed to create %s: %w", o.OutDir, err))
 	}
+	if _, err := os.Stat(zipPath); err != nil {
+		o.Status.Infof("compiling the function (the first build on a machine compiles the AWS SDK's EC2 client: a minute or two)…")
+	}
 	bin := filepath.Join(o.OutDir, "bootstrap")
 	args := append([]string{"build"}, Flags...)
 	args = append(args, "-o", bin, o.Package)
