@@ -169,7 +169,7 @@ func (p *Provider) checkPortFree(ctx context.Context) error {
 			who = "an api-driven emulator started elsewhere"
 		}
 		return status.WithFix(fmt.Errorf("%s already answers at %s", who, p.o.Endpoint),
-			"use it with APIDRIVEN_BACKEND=auto, stop it, or pick another port: AWS_ENDPOINT_URL=http://localhost:4567")
+			"use it with APIDRIVEN_BACKEND=auto, stop it, or pick another port: AWS_ENDPOINT_URL=%s", probe.OtherEndpoint(p.o.Endpoint))
 	case probe.NonAWS:
 		return probe.PortBusy(p.o.Endpoint, found.Err)
 	}

@@ -151,7 +151,7 @@ func (p *Provider) checkPortFree(ctx context.Context) error {
 	switch found.Kind {
 	case probe.AWS:
 		return status.WithFix(fmt.Errorf("an AWS-compatible endpoint not started by this project already answers at %s", p.o.Endpoint),
-			"use it with APIDRIVEN_BACKEND=auto, stop it, or pick another port: AWS_ENDPOINT_URL=http://localhost:4567")
+			"use it with APIDRIVEN_BACKEND=auto, stop it, or pick another port: AWS_ENDPOINT_URL=%s", probe.OtherEndpoint(p.o.Endpoint))
 	case probe.NonAWS:
 		return probe.PortBusy(p.o.Endpoint, found.Err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -162,7 +163,42 @@ func PortBusy(endpoint string, cause error) error {
 	_, port, _ := HostPort(endpoint)
 	return status.WithFix(fmt.Errorf("port %s is in use by something that is not an AWS endpoint (%v)", port, cause),
 		"find the process with `lsof -iTCP:%s -sTCP:LISTEN` or `ss -ltnp 'sport = :%s'` and stop it, "+
-			"or use another port, e.g. AWS_ENDPOINT_URL=http://localhost:4567", port, port)
+			"or use another port, e.g. AWS_ENDPOINT_URL=%s", port, port, OtherEndpoint(endpoint))
+}
+
+// OtherEndpoint is endpoint on a port that is free right now (the next one
+// up when it is, else one the system picks), for "use another port" hints.
+func OtherEndpoint(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		u = &url.URL{Scheme: "http", Host: "localhost:4566"}
+	}
+	host := u.Hostname()
+	port, _ := strconv.Atoi(u.Port())
+	if port == 0 {
+		port = 4566
+	}
+	free := 0
+	if port < 65535 && portFree(host, port+1) {
+		free = port + 1
+	} else if ln, err := net.Listen("tcp", net.JoinHostPort(host, "0")); err == nil {
+		free = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+	}
+	if free == 0 {
+		return endpoint
+	}
+	u.Host = net.JoinHostPort(host, strconv.Itoa(free))
+	return u.String()
+}
+
+func portFree(host string, port int) bool {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	return true
 }
 
 // HostPort splits an endpoint URL, defaulting the port from the scheme.
