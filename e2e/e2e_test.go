@@ -163,6 +163,13 @@ func TestDeployOnMoto(t *testing.T) {
 	if i, f, a, role := s.counts(t); i != 1 || f != 1 || a != 1 || !role {
 		t.Fatalf("on moto after deploy: %d instances, %d functions, %d APIs, role %v", i, f, a, role)
 	}
+	// moto serves no stage URLs: all deploys (converging) and then says so.
+	if out, err := r.mage(t, "all"); err == nil || !strings.Contains(out, "does not serve the API's stage URLs") || !strings.Contains(out, "APIDRIVEN_BACKEND=embedded") {
+		t.Errorf("`mage all` on moto should fail at the status call, naming the embedded emulator as the fix (err %v):\n%s", err, out)
+	}
+	if i, f, a, _ := s.counts(t); i != 1 || f != 1 || a != 1 {
+		t.Fatalf("on moto after deploy and all: %d instances, %d functions, %d APIs", i, f, a)
+	}
 	r.mustMage(t, "clean")
 	if i, f, a, role := s.counts(t); i != 0 || f != 0 || a != 0 || role {
 		t.Fatalf("on moto after clean: %d live instances, %d functions, %d APIs, role %v", i, f, a, role)

@@ -5,8 +5,9 @@ import (
 	"strings"
 )
 
-// InvokeURL is the public URL of one route. Emulators (ours, LocalStack,
-// moto) serve /_aws/execute-api/{id}/{stage}/{route} on their endpoint;
+// InvokeURL is the public URL of one route. Our emulator and LocalStack
+// serve /_aws/execute-api/{id}/{stage}/{route} on their endpoint (moto does
+// not serve stage URLs at all: the form is used for any other endpoint);
 // AWS serves https://{id}.execute-api.{region}.amazonaws.com/{stage}/{route}.
 // publicBase, when set, replaces the endpoint (a Codespaces forwarded URL).
 func InvokeURL(backend, endpoint, publicBase, region, restAPIID, stage, route string) string {

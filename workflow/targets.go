@@ -127,6 +127,12 @@ func (p *Project) checkStatus(ctx context.Context, o *provision.Outputs) error {
 		return nil
 	})
 	if err != nil {
+		if o.Backend == provision.BackendOther {
+			// moto and other generic emulators accept the whole deployment
+			// but neither serve stage URLs nor run a Go Lambda without Docker.
+			return step.Fail(status.WithFix(fmt.Errorf("%w (the endpoint at %s accepted the deployment but is neither LocalStack nor this project's emulator, and does not serve the API's stage URLs)", err, o.Endpoint),
+				"use the embedded emulator on a free port: APIDRIVEN_BACKEND=embedded AWS_ENDPOINT_URL=%s go tool mage all", probe.OtherEndpoint(o.Endpoint)))
+		}
 		return step.Fail(status.WithFix(err, "run `go tool mage smoke` for details; on the embedded backend see .apidriven/emulator.log"))
 	}
 	step.Done(fmt.Sprintf("→ HTTP %d: %s %s is %s", code, machine(o), reply.InstanceID, reply.State))
