@@ -86,7 +86,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 				return failure(err), nil
 			}
 		}
-		return jsonResponse(http.StatusOK, map[string]string{"instanceId": id, "state": known.State}), nil
+		return jsonResponse(http.StatusOK, StatusReply{InstanceID: id, State: known.State}), nil
 	case "/start", "/stop":
 		op := h.cfg.Target.Start
 		if route == "/stop" {
@@ -96,9 +96,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		if err != nil {
 			return failure(err), nil
 		}
-		return jsonResponse(http.StatusOK, map[string]string{
-			"instanceId": id, "previousState": tr.Previous, "currentState": tr.Current,
-		}), nil
+		return jsonResponse(http.StatusOK, TransitionReply{InstanceID: id, PreviousState: tr.Previous, CurrentState: tr.Current}), nil
 	}
 	return errorResponse(http.StatusNotFound, "no route "+route), nil
 }
@@ -178,9 +176,22 @@ func errorResponse(code int, msg string) events.APIGatewayProxyResponse {
 	return jsonResponse(code, map[string]string{"error": msg})
 }
 
+// StatusReply is the /status answer.
+type StatusReply struct {
+	InstanceID string `json:"instanceId"`
+	State      string `json:"state"`
+}
+
+// TransitionReply is the /start and /stop answer, fields in reading order.
+type TransitionReply struct {
+	InstanceID    string `json:"instanceId"`
+	PreviousState string `json:"previousState"`
+	CurrentState  string `json:"currentState"`
+}
+
 func jsonResponse(code int, body any) events.APIGatewayProxyResponse {
 	b, err := json.Marshal(body)
-	if err != nil { // only maps of strings are marshalled; cannot happen
+	if err != nil { // only strings are marshalled; cannot happen
 		code, b = http.StatusInternalServerError, []byte(`{"error":"failed to encode the answer"}`)
 	}
 	return events.APIGatewayProxyResponse{

@@ -219,6 +219,20 @@ func TestHandleQueryActsOnNamedInstance(t *testing.T) {
 	}
 }
 
+// The answers read in the order the README shows them.
+func TestAnswerBodiesExactly(t *testing.T) {
+	h := New(Config{InstanceID: ownID, TagKey: "Project", TagValue: "api-driven", Target: newFake()})
+	for _, tc := range []struct{ path, want string }{
+		{"/status", `{"instanceId":"` + ownID + `","state":"running"}` + "\n"},
+		{"/stop", `{"instanceId":"` + ownID + `","previousState":"running","currentState":"stopping"}` + "\n"},
+	} {
+		resp, _ := h.Handle(context.Background(), request("GET", tc.path, nil))
+		if resp.Body != tc.want {
+			t.Errorf("GET %s body = %q, want %q", tc.path, resp.Body, tc.want)
+		}
+	}
+}
+
 func TestFromEnv(t *testing.T) {
 	tests := []struct {
 		name   string
