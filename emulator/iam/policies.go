@@ -71,11 +71,7 @@ func (s *Service) deleteRolePolicy(p params) (any, error) {
 }
 
 func (s *Service) listRolePolicies(p params) (any, error) {
-	name, err := p.name("RoleName", 64)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.findRole(name)
+	r, err := s.roleParam(p)
 	if err != nil {
 		return nil, err
 	}

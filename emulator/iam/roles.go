@@ -61,11 +61,7 @@ func (s *Service) createRole(p params) (any, error) {
 }
 
 func (s *Service) getRole(p params) (any, error) {
-	name, err := p.name("RoleName", 64)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.findRole(name)
+	r, err := s.roleParam(p)
 	if err != nil {
 		return nil, err
 	}
@@ -73,11 +69,7 @@ func (s *Service) getRole(p params) (any, error) {
 }
 
 func (s *Service) deleteRole(p params) (any, error) {
-	name, err := p.name("RoleName", 64)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.findRole(name)
+	r, err := s.roleParam(p)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +79,7 @@ func (s *Service) deleteRole(p params) (any, error) {
 	if len(r.Attached) > 0 {
 		return nil, protocol.Conflict("DeleteConflict", "Cannot delete entity, must detach all policies first.")
 	}
-	delete(s.st.Roles, strings.ToLower(name))
+	delete(s.st.Roles, strings.ToLower(r.Name))
 	return nil, s.save()
 }
 
@@ -115,11 +107,7 @@ func (s *Service) listRoles(p params) (any, error) {
 }
 
 func (s *Service) updateRole(p params) (any, error) {
-	name, err := p.name("RoleName", 64)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.findRole(name)
+	r, err := s.roleParam(p)
 	if err != nil {
 		return nil, err
 	}
@@ -221,11 +209,7 @@ func (s *Service) untagRole(p params) (any, error) {
 }
 
 func (s *Service) listRoleTags(p params) (any, error) {
-	name, err := p.name("RoleName", 64)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.findRole(name)
+	r, err := s.roleParam(p)
 	if err != nil {
 		return nil, err
 	}

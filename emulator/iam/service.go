@@ -163,6 +163,15 @@ func (s *Service) save() error {
 func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Second) }
 
 // findRole returns the role or IAM's NoSuchEntity error.
+// roleParam is the role named by the RoleName parameter.
+func (s *Service) roleParam(p params) (*role, error) {
+	name, err := p.name("RoleName", 64)
+	if err != nil {
+		return nil, err
+	}
+	return s.findRole(name)
+}
+
 func (s *Service) findRole(name string) (*role, error) {
 	r, ok := s.st.Roles[strings.ToLower(name)]
 	if !ok {
