@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -28,6 +29,7 @@ func Clean(ctx context.Context, c Clients, cfg Config, st *status.Status) ([]str
 	}{
 		{"remove rest apis named " + cfg.APIName, cleanAPIs},
 		{"remove lambda function " + cfg.FunctionName, cleanFunction},
+		{"remove log group " + logGroup(cfg), cleanLogGroup},
 		{"remove iam role " + cfg.RoleName, cleanRole},
 		{fmt.Sprintf("terminate ec2 instances tagged %s=%s", cfg.TagKey, cfg.TagValue), cleanInstances},
 	} {
@@ -166,4 +168,27 @@ func cleanInstances(ctx context.Context, c Clients, cfg Config) ([]string, error
 		}
 	}
 	return removed, nil
+}
+
+// logGroup is where Lambda writes the function's logs on AWS.
+func logGroup(cfg Config) string { return "/aws/lambda/" + cfg.FunctionName }
+
+// cleanLogGroup deletes the log group Lambda created (on AWS and
+// LocalStack). Endpoints without CloudWatch Logs, such as this project's
+// emulator, which keeps function logs in files, have nothing to remove.
+func cleanLogGroup(ctx context.Context, c Clients, cfg Config) ([]string, error) {
+	if c.Logs == nil {
+		return nil, nil
+	}
+	name := logGroup(cfg)
+	_, err := withRetry(ctx, cfg.Timeouts, nil, func(ctx context.Context) (*cloudwatchlogs.DeleteLogGroupOutput, error) {
+		return c.Logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: &name})
+	})
+	switch {
+	case err == nil:
+		return []string{"log group " + name}, nil
+	case hasCode(err, "ResourceNotFoundException", "UnknownService", "UnknownOperationException"):
+		return nil, nil
+	}
+	return nil, fail(err, "delete log group %s", name)
 }

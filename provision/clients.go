@@ -3,6 +3,7 @@ package provision
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -18,6 +19,8 @@ type Clients struct {
 	APIGateway *apigateway.Client
 	SSM        *ssm.Client
 	STS        *sts.Client
+	// Logs removes the log group Lambda creates on AWS (and LocalStack).
+	Logs *cloudwatchlogs.Client
 }
 
 // NewClients builds every client from one configuration (its
@@ -30,6 +33,7 @@ func NewClients(cfg aws.Config) Clients {
 		APIGateway: apigateway.NewFromConfig(cfg),
 		SSM:        ssm.NewFromConfig(cfg),
 		STS:        sts.NewFromConfig(cfg),
+		Logs:       cloudwatchlogs.NewFromConfig(cfg),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -163,11 +164,20 @@ func TestDeployCleanAgainstMoto(t *testing.T) {
 		t.Errorf("%d tagged instances after Deploy, want both kept", n)
 	}
 
+	// On AWS, Lambda creates the function's log group itself; clean must
+	// take it too.
+	if _, err := c.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/aws/lambda/apidriven-ec2")}); err != nil {
+		t.Fatalf("CreateLogGroup: %v", err)
+	}
 	removed, err := provision.Clean(ctx, c, cfg, status.Discard())
 	if err != nil {
 		t.Fatalf("Clean: %v", err)
 	}
-	for _, want := range []string{"rest api apidriven-api (" + out1.RestAPIID + ")", "lambda function apidriven-ec2",
+	groups, err := c.Logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/aws/lambda/apidriven-ec2")})
+	if err != nil || len(groups.LogGroups) != 0 {
+		t.Errorf("log groups after Clean: %v, %v", groups, err)
+	}
+	for _, want := range []string{"log group /aws/lambda/apidriven-ec2", "rest api apidriven-api (" + out1.RestAPIID + ")", "lambda function apidriven-ec2",
 		"iam role apidriven-lambda-role", "ec2 instance " + out1.InstanceID, "ec2 instance " + extra} {
 		if !contains(removed, want) {
 			t.Errorf("Clean removed %q, missing %q", removed, want)
