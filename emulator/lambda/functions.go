@@ -232,7 +232,7 @@ func (s *Service) updateConfiguration(w http.ResponseWriter, r *http.Request, re
 		*f = *prev
 		return serviceError(err)
 	}
-	s.evict(f.Name)
+	s.evict(f.arn())
 	protocol.WriteJSON(w, http.StatusOK, s.configuration(f, f.Updated))
 	return nil
 }
@@ -302,7 +302,7 @@ func (s *Service) updateCode(w http.ResponseWriter, r *http.Request, region stri
 		*f = *prev
 		return serviceError(err)
 	}
-	s.evict(f.Name)
+	s.evict(f.arn())
 	if prev.CodeHex != f.CodeHex {
 		s.dropCode(region, name, prev.CodeHex)
 	}
@@ -342,7 +342,7 @@ func (s *Service) deleteFunction(w http.ResponseWriter, region string, rf ref) e
 		s.functions[key(f.Region, f.Name)] = f
 		return serviceError(err)
 	}
-	s.evict(f.Name)
+	s.evict(f.arn())
 	s.dropFunction(f.Region, f.Name, f.CodeHex)
 	w.WriteHeader(http.StatusNoContent)
 	return nil

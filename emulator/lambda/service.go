@@ -113,9 +113,9 @@ func (s *Service) lookup(region string, r ref) (*function, error) {
 
 // evict stops warm processes of a function whose code or configuration
 // changed or which was deleted.
-func (s *Service) evict(name string) {
+func (s *Service) evict(arn string) {
 	if s.opts.Runtime != nil {
-		s.opts.Runtime.Evict(name)
+		s.opts.Runtime.Evict(arn)
 	}
 }
 

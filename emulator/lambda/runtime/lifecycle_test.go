@@ -115,10 +115,31 @@ func TestRevisionChangeRetiresProcesses(t *testing.T) {
 	}
 	eventuallyGone(t, v1.Pid)
 
-	m.Evict(fn.Name)
+	m.Evict(fn.ARN)
 	eventuallyGone(t, v2.Pid)
 	if v3 := invokeOK(t, m, fn, lambdatest.ProbeCommand{}); v3.Pid == v2.Pid {
 		t.Error("invoke after Evict reused the evicted process")
+	}
+}
+
+// The same name in two regions is two functions: each keeps its own warm
+// process, and evicting one leaves the other alone.
+func TestSameNameInTwoRegionsKeepsSeparateProcesses(t *testing.T) {
+	m := newManager(t, runtime.Config{})
+	east := probeFunction(t, "twin")
+	west := east
+	west.Region, west.ARN = "us-west-2", "arn:aws:lambda:us-west-2:000000000000:function:twin"
+	e1, w1 := invokeOK(t, m, east, lambdatest.ProbeCommand{}), invokeOK(t, m, west, lambdatest.ProbeCommand{})
+	if e1.Pid == w1.Pid {
+		t.Fatal("two regions' functions shared a process")
+	}
+	if e2 := invokeOK(t, m, east, lambdatest.ProbeCommand{}); e2.Pid != e1.Pid {
+		t.Fatal("us-east-1's warm process was replaced after us-west-2 ran")
+	}
+	m.Evict(west.ARN)
+	eventuallyGone(t, w1.Pid)
+	if e3 := invokeOK(t, m, east, lambdatest.ProbeCommand{}); e3.Pid != e1.Pid {
+		t.Error("evicting us-west-2's function retired us-east-1's process")
 	}
 }
 

@@ -138,7 +138,7 @@ func (m *Manager) InvokeWith(ctx context.Context, fn Function, payload []byte, o
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
-	p, err := m.pool(fn.Name)
+	p, err := m.pool(poolKey(fn))
 	if err != nil {
 		return nil, err
 	}
@@ -216,12 +216,22 @@ func (m *Manager) pool(name string) (*pool, error) {
 	return p, nil
 }
 
-// Evict stops every process of the named function (after an update or
-// delete): idle ones now, busy ones as soon as their invocation ends.
-func (m *Manager) Evict(name string) {
+// poolKey tells functions apart: the same name in two regions is two
+// functions with processes of their own.
+func poolKey(fn Function) string {
+	if fn.ARN != "" {
+		return fn.ARN
+	}
+	return fn.Region + "/" + fn.Name
+}
+
+// Evict stops every process of the function with this ARN (after an
+// update or delete): idle ones now, busy ones as soon as their invocation
+// ends.
+func (m *Manager) Evict(arn string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if p := m.pools[name]; p != nil {
+	if p := m.pools[arn]; p != nil {
 		p.retireLocked()
 	}
 }
