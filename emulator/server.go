@@ -108,7 +108,7 @@ func New(cfg Config) (*Server, error) {
 		s.shutdownServices()
 		return nil, fmt.Errorf("failed to load iam state: %w", err)
 	}
-	s.sts = sts.New()
+	s.sts = sts.New(s.iam)
 	s.runtime = runtime.NewManager(runtime.Config{Logger: s.log})
 	if s.lambda, err = lambda.New(lambda.Options{Store: st, Roles: s.iam, Runtime: s.runtime, TransitionDelay: cfg.TransitionDelay, WorkDir: workDir}); err != nil {
 		s.shutdownServices()

@@ -5,6 +5,7 @@ package sts
 
 import (
 	"context"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -25,11 +26,18 @@ var (
 
 // Service is the STS emulator.
 type Service struct {
-	now func() time.Time
+	now   func() time.Time
+	roles RoleLookup
 }
 
-// New returns the service.
-func New() *Service { return &Service{now: time.Now} }
+// RoleLookup tells whether a role exists (IAM implements it).
+type RoleLookup interface {
+	RoleExists(arn string) bool
+}
+
+// New returns the service; AssumeRole of a role that roles does not know
+// is denied, as on AWS (nil roles: every well-formed role ARN is assumed).
+func New(roles RoleLookup) *Service { return &Service{now: time.Now, roles: roles} }
 
 // Actions lists the Query actions this service answers.
 func (s *Service) Actions() []string {
@@ -115,6 +123,10 @@ func (s *Service) assumeRole(req *protocol.QueryRequest) (any, error) {
 	}
 	if policy := req.Params.Get("Policy"); policy != "" && !strings.HasPrefix(strings.TrimSpace(policy), "{") {
 		return nil, protocol.BadRequest("MalformedPolicyDocument", "The policy is not in the valid JSON format.")
+	}
+	if s.roles != nil && !s.roles.RoleExists(arn) {
+		return nil, protocol.Errorf(http.StatusForbidden, "AccessDenied",
+			"User: %s is not authorized to perform: sts:AssumeRole on resource: %s (the role does not exist: create it with iam create-role)", RootARN, arn)
 	}
 	account := arn[len("arn:aws:iam::") : len("arn:aws:iam::")+12]
 	roleID := "AROA" + protocol.UpperAlnumID(17)
