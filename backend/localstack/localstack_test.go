@@ -93,7 +93,9 @@ func fakeImage(t *testing.T) string {
 	if !bytes.Contains(out, []byte("Successfully tagged")) && !bytes.Contains(out, []byte(`"aux"`)) {
 		t.Fatalf("image build failed:\n%s", out)
 	}
-	t.Cleanup(func() { _, _ = cli.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{Force: true, PruneChildren: true}) })
+	t.Cleanup(func() {
+		_, _ = cli.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+	})
 	return tag
 }
 
