@@ -18,15 +18,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/sethvargo/go-retry"
 
-	"github.com/apidriven/api-driven/internal/sdkhttp"
+	"github.com/apidriven/api-driven/emulator/emulatortest"
 )
 
 // Region is the region the configurations use.
-const Region = "us-east-1"
+const Region = emulatortest.Region
 
 // Start runs moto_server until the test ends and returns its URL. The test
 // is skipped when moto_server is not installed.
@@ -90,20 +88,11 @@ func Start(t testing.TB) string {
 	return url
 }
 
-// AWSConfig is an SDK configuration for moto with static test credentials.
+// AWSConfig is an SDK configuration for moto: the same static test
+// credentials, single attempt and HTTP client as for the embedded emulator.
 func AWSConfig(t testing.TB, endpoint string) aws.Config {
 	t.Helper()
-	cfg, err := config.LoadDefaultConfig(context.Background(),
-		config.WithRegion(Region),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")),
-		config.WithBaseEndpoint(endpoint),
-		config.WithRetryMaxAttempts(1),
-	)
-	if err != nil {
-		t.Fatalf("failed to load AWS config: %v", err)
-	}
-	sdkhttp.Install(&cfg)
-	return cfg
+	return emulatortest.AWSConfig(t, endpoint)
 }
 
 // probe bounds each readiness request.
