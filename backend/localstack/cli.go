@@ -60,7 +60,7 @@ func (p *Provider) upCLI(ctx context.Context) error {
 	}
 	if out, err := p.cliCmd(ctx, bin, "start", "-d").CombinedOutput(); err != nil {
 		return step.Fail(status.WithFix(fmt.Errorf("`localstack start -d` failed: %w\n%s", err, out),
-			"see the output above; if it mentions an auth token, see the exit code 55 notes in the README"))
+			"see the output above; if it mentions an auth token, see “LocalStack exits with code 55” in docs/troubleshooting.md"))
 	}
 	if err := os.WriteFile(p.cliMarker(), nil, 0o644); err != nil {
 		return step.Fail(fmt.Errorf("failed to write %s: %w", p.cliMarker(), err))
