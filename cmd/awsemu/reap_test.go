@@ -20,6 +20,9 @@ import (
 // emulator; SIGTERM must end the emulator with exit 0 and take that
 // process with it.
 func TestSIGTERMReapsFunctions(t *testing.T) {
+	// Build first: on a loaded machine compiling the function can take
+	// longer than the calls' context allows.
+	zip := lambdatest.BuildFunction(t, lambdatest.Probe)
 	e := startEmulator(t, "-transition-delay", "0")
 	cfg := emulatortest.AWSConfig(t, e.url)
 	ctx := emulatortest.Context(t)
@@ -30,7 +33,7 @@ func TestSIGTERMReapsFunctions(t *testing.T) {
 	lc := lambda.NewFromConfig(cfg)
 	if _, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String("reap"), Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
-		Role: role.Role.Arn, Code: &lambdatypes.FunctionCode{ZipFile: lambdatest.BuildFunction(t, lambdatest.Probe)},
+		Role: role.Role.Arn, Code: &lambdatypes.FunctionCode{ZipFile: zip},
 	}); err != nil {
 		t.Fatal(err)
 	}
