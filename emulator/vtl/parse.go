@@ -21,7 +21,9 @@ type SyntaxError struct {
 	Msg string
 }
 
-func (e *SyntaxError) Error() string { return fmt.Sprintf("vtl: syntax error at offset %d: %s", e.Pos, e.Msg) }
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("vtl: syntax error at offset %d: %s", e.Pos, e.Msg)
+}
 
 // Template is a parsed template, safe for concurrent use.
 type Template struct {
@@ -31,10 +33,17 @@ type Template struct {
 type node interface{}
 
 type (
-	textNode    string
-	refNode     struct{ ref *reference }
-	setNode     struct{ target *reference; value expr }
-	ifNode      struct{ conds []expr; bodies [][]node; els []node }
+	textNode string
+	refNode  struct{ ref *reference }
+	setNode  struct {
+		target *reference
+		value  expr
+	}
+	ifNode struct {
+		conds  []expr
+		bodies [][]node
+		els    []node
+	}
 	foreachNode struct {
 		name string
 		over expr
