@@ -173,10 +173,11 @@ func deleteAPIKey(s *Service, c *call) (any, *protocol.Error) {
 }
 
 // keyAllows reports whether the enabled key with this value may call the
-// API's stage: a usage plan must hold both. Callers hold s.mu.
-func (s *Service) keyAllows(value, apiID, stageName string) (*apiKey, bool) {
+// API's stage: a usage plan must hold both (it is returned, for its
+// throttle and quota). Callers hold s.mu.
+func (s *Service) keyAllows(value, apiID, stageName string) (*apiKey, *usagePlan, bool) {
 	if value == "" {
-		return nil, false
+		return nil, nil, false
 	}
 	for _, k := range s.st.APIKeys {
 		if k.Value != value || !k.Enabled {
@@ -184,9 +185,9 @@ func (s *Service) keyAllows(value, apiID, stageName string) (*apiKey, bool) {
 		}
 		for _, p := range s.st.UsagePlans {
 			if slices.Contains(p.Keys, k.ID) && p.covers(apiID, stageName) {
-				return k, true
+				return k, p, true
 			}
 		}
 	}
-	return nil, false
+	return nil, nil, false
 }

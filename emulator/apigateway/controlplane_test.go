@@ -50,8 +50,23 @@ func putMock(t *testing.T, ctx context.Context, c *apigateway.Client, api, res, 
 	if _, err := c.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: &api, ResourceId: &res, HttpMethod: &verb, AuthorizationType: aws.String("NONE")}); err != nil {
 		t.Fatalf("PutMethod: %v", err)
 	}
-	if _, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: &api, ResourceId: &res, HttpMethod: &verb, Type: types.IntegrationTypeMock}); err != nil {
+	mockIntegration(t, ctx, c, api, res, verb)
+}
+
+// mockIntegration is the MOCK recipe: a request template choosing the
+// status code, and the method and integration responses for it.
+func mockIntegration(t *testing.T, ctx context.Context, c *apigateway.Client, api, res, verb string) {
+	t.Helper()
+	if _, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: &api, ResourceId: &res, HttpMethod: &verb, Type: types.IntegrationTypeMock,
+		RequestTemplates: map[string]string{"application/json": `{"statusCode": 200}`}}); err != nil {
 		t.Fatalf("PutIntegration: %v", err)
+	}
+	if _, err := c.PutMethodResponse(ctx, &apigateway.PutMethodResponseInput{RestApiId: &api, ResourceId: &res, HttpMethod: &verb, StatusCode: aws.String("200")}); err != nil {
+		t.Fatalf("PutMethodResponse: %v", err)
+	}
+	if _, err := c.PutIntegrationResponse(ctx, &apigateway.PutIntegrationResponseInput{RestApiId: &api, ResourceId: &res, HttpMethod: &verb, StatusCode: aws.String("200"),
+		ResponseTemplates: map[string]string{"application/json": "{}"}}); err != nil {
+		t.Fatalf("PutIntegrationResponse: %v", err)
 	}
 }
 

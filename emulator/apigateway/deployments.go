@@ -15,6 +15,9 @@ type deployment struct {
 	Created     time.Time            `json:"created"`
 	RootID      string               `json:"rootId"`
 	Resources   map[string]*resource `json:"resources"`
+	// Authorizers are frozen with the tree: a changed authorizer takes
+	// effect on the next deployment, as in AWS.
+	Authorizers map[string]*authorizer `json:"authorizers,omitempty"`
 
 	// The snapshot never changes, so its compiled routes are built once.
 	compileOnce sync.Once
@@ -81,7 +84,7 @@ func createDeployment(s *Service, c *call) (any, *protocol.Error) {
 		return nil, err
 	}
 	now := s.now()
-	d := &deployment{ID: protocol.AlnumID(6), Description: in.Description, Created: now, RootID: a.RootID, Resources: cloneResources(a.Resources)}
+	d := &deployment{ID: protocol.AlnumID(6), Description: in.Description, Created: now, RootID: a.RootID, Resources: cloneResources(a.Resources), Authorizers: cloneAuthorizers(a.Authorizers)}
 	a.Deployments[d.ID] = d
 	if in.StageName != "" {
 		st, ok := a.Stages[in.StageName]

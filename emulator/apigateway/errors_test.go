@@ -133,7 +133,7 @@ func TestErrorCodes(t *testing.T) {
 			return err
 		}, "NotFoundException", 404, "Invalid Method identifier"},
 		{"PutIntegrationResponse without method response", func(ctx context.Context) error {
-			_, err := c.PutIntegrationResponse(ctx, &apigateway.PutIntegrationResponseInput{RestApiId: &a.id, ResourceId: &a.items, HttpMethod: get, StatusCode: aws.String("200")})
+			_, err := c.PutIntegrationResponse(ctx, &apigateway.PutIntegrationResponseInput{RestApiId: &a.id, ResourceId: &a.items, HttpMethod: get, StatusCode: aws.String("404")})
 			return err
 		}, "NotFoundException", 404, "Invalid Response status code"},
 		{"CreateDeployment no methods", func(ctx context.Context) error {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -48,6 +49,8 @@ type requestContext struct {
 	DomainName        string          `json:"domainName"`
 	DeploymentID      string          `json:"deploymentId"`
 	APIID             string          `json:"apiId"`
+	// Authorizer is what a Lambda authorizer allowed the call with.
+	Authorizer map[string]any `json:"authorizer,omitempty"`
 }
 
 // requestIdentity carries the caller; the Cognito and IAM fields are null
@@ -83,8 +86,16 @@ type execution struct {
 	stageVariables             map[string]string
 	binaryMediaTypes           []string
 	keyID, keyValue            string // the API key the caller used, if required
+	keyErr                     *execError
 	requestID, extendedID      string
 	now                        time.Time
+	log                        *slog.Logger
+	// authorizer is the method's Lambda authorizer (CUSTOM), and
+	// authContext what it answered: principalId and its context.
+	authorizer  *authorizer
+	authContext map[string]any
+	// plan is the throttle and quota of the caller's API key's usage plan.
+	plan *planLimits
 }
 
 // buildEvent renders the request as the payload-v1 event.
@@ -143,6 +154,7 @@ func buildEvent(r *http.Request, x *execution, body []byte) proxyEvent {
 	}
 	ev.RequestContext.Identity.APIKey = x.keyValue
 	ev.RequestContext.Identity.APIKeyID = x.keyID
+	ev.RequestContext.Authorizer = x.authContext
 	return ev
 }
 

@@ -1,14 +1,11 @@
 package apigateway
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
@@ -17,27 +14,37 @@ import (
 const maxExecuteBody = 10 << 20
 
 // execError is a gateway response: a status, the x-amzn-ErrorType AWS sets
-// and the message clients see.
+// and the message clients see, as {"message": ...} unless body says
+// otherwise (the authorizer's answers have their own shapes).
 type execError struct {
 	status  int
 	errType string
 	message string
+	body    any
+}
+
+func gatewayError(status int, errType, message string) *execError {
+	return &execError{status: status, errType: errType, message: message}
 }
 
 var (
-	errNotFound       = &execError{http.StatusNotFound, "NotFoundException", "Not Found"}
-	errMissingToken   = &execError{http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token"}
-	errForbidden      = &execError{http.StatusForbidden, "ForbiddenException", "Forbidden"}
-	errTooLarge       = &execError{http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request Too Long"}
-	errBadGateway     = &execError{http.StatusBadGateway, "InternalServerErrorException", "Internal server error"}
-	errInternal       = &execError{http.StatusInternalServerError, "InternalServerErrorException", "Internal server error"}
-	errTimeout        = &execError{http.StatusGatewayTimeout, "InternalServerErrorException", "Endpoint request timed out"}
-	errUnreadableBody = &execError{http.StatusBadRequest, "BadRequestException", "Could not read the request body"}
+	errNotFound       = gatewayError(http.StatusNotFound, "NotFoundException", "Not Found")
+	errMissingToken   = gatewayError(http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
+	errForbidden      = gatewayError(http.StatusForbidden, "ForbiddenException", "Forbidden")
+	errTooLarge       = gatewayError(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request Too Long")
+	errBadGateway     = gatewayError(http.StatusBadGateway, "InternalServerErrorException", "Internal server error")
+	errInternal       = gatewayError(http.StatusInternalServerError, "InternalServerErrorException", "Internal server error")
+	errTimeout        = gatewayError(http.StatusGatewayTimeout, "InternalServerErrorException", "Endpoint request timed out")
+	errUnreadableBody = gatewayError(http.StatusBadRequest, "BadRequestException", "Could not read the request body")
 )
 
 func writeExecError(w http.ResponseWriter, e *execError) {
 	w.Header().Set("x-amzn-ErrorType", e.errType)
-	protocol.WriteJSON(w, e.status, map[string]string{"message": e.message})
+	var body any = map[string]string{"message": e.message}
+	if e.body != nil {
+		body = e.body
+	}
+	protocol.WriteJSON(w, e.status, body)
 }
 
 // ServeExecute calls a deployed API: stage and path ("/start", "/" ...) as
@@ -70,15 +77,38 @@ func (s *Service) ServeExecute(w http.ResponseWriter, r *http.Request, apiID, st
 		return
 	}
 	x.requestID, x.extendedID, x.now = requestID, extendedID, now
+	x.log = s.log.With("api", apiID, "stage", stage, "resource", x.match.node.path, "requestId", requestID)
 
+	// As in AWS: the authorizer runs first, then the API key and its usage
+	// plan's throttle and quota.
+	if eerr := s.authorize(r, x); eerr != nil {
+		writeExecError(w, eerr)
+		return
+	}
+	if x.keyErr != nil {
+		writeExecError(w, x.keyErr)
+		return
+	}
+	if eerr := s.throttle(x); eerr != nil {
+		writeExecError(w, eerr)
+		return
+	}
+	s.integrate(w, r, x, body)
+}
+
+// integrate calls the method's integration and writes its response.
+func (s *Service) integrate(w http.ResponseWriter, r *http.Request, x *execution, body []byte) {
 	switch x.integration.Type {
 	case "AWS_PROXY":
 		s.invokeLambda(w, r, x, body)
+	case "AWS":
+		s.serveAWS(w, r, x, body)
 	case "MOCK":
-		protocol.WriteJSON(w, http.StatusOK, struct{}{})
+		s.serveMock(w, r, x, body)
+	case "HTTP", "HTTP_PROXY":
+		s.serveHTTP(w, r, x, body)
 	default:
-		s.log.Error("apigateway: integration type not supported by the emulator (use AWS_PROXY or MOCK)",
-			"api", apiID, "stage", stage, "resource", x.match.node.path, "type", x.integration.Type)
+		x.log.Error("apigateway: integration type not supported by the emulator", "type", x.integration.Type)
 		writeExecError(w, errInternal)
 	}
 }
@@ -116,11 +146,13 @@ func (s *Service) resolve(r *http.Request, apiID, stageName, path string) (*exec
 		binaryMediaTypes: append([]string(nil), a.BinaryMediaTypes...),
 	}
 	if m.APIKeyRequired {
-		k, ok := s.keyAllows(r.Header.Get("x-api-key"), apiID, stageName)
-		if !ok {
-			return nil, errForbidden
+		// Checked after the authorizer, which runs first in AWS.
+		k, plan, ok := s.keyAllows(r.Header.Get("x-api-key"), apiID, stageName)
+		if ok {
+			x.keyID, x.keyValue, x.plan = k.ID, k.Value, plan.limits()
+		} else {
+			x.keyErr = errForbidden
 		}
-		x.keyID, x.keyValue = k.ID, k.Value
 	}
 	if m.Integration == nil {
 		s.log.Error("apigateway: method has no integration", "api", apiID, "resource", match.node.path, "method", m.HTTPMethod)
@@ -133,8 +165,8 @@ func (s *Service) resolve(r *http.Request, apiID, stageName, path string) (*exec
 			x.stageVariables[k] = v
 		}
 	}
-	if m.AuthorizationType != "NONE" {
-		s.log.Debug("apigateway: authorization is not enforced by the emulator", "api", apiID, "type", m.AuthorizationType)
+	if m.AuthorizationType == "CUSTOM" {
+		x.authorizer = d.Authorizers[m.AuthorizerID]
 	}
 	return x, nil
 }
@@ -148,16 +180,11 @@ func substituteStageVariables(uri string, vars map[string]string) string {
 }
 
 func (s *Service) invokeLambda(w http.ResponseWriter, r *http.Request, x *execution, body []byte) {
-	log := s.log.With("api", x.apiID, "stage", x.stage, "resource", x.match.node.path, "requestId", x.requestID)
+	log := x.log
 	region, fn, ok := lambdaTarget(substituteStageVariables(x.integration.URI, x.stageVariables))
 	if !ok {
 		log.Error("apigateway: integration URI does not name a Lambda function", "uri", x.integration.URI)
 		writeExecError(w, errInternal)
-		return
-	}
-	if s.opts.Invoker == nil {
-		log.Error("apigateway: no Lambda service to invoke", "function", fn)
-		writeExecError(w, errBadGateway)
 		return
 	}
 	payload, err := json.Marshal(buildEvent(r, x, body))
@@ -166,23 +193,12 @@ func (s *Service) invokeLambda(w http.ResponseWriter, r *http.Request, x *execut
 		writeExecError(w, errInternal)
 		return
 	}
-	timeout := time.Duration(x.integration.TimeoutInMillis) * time.Millisecond
-	if timeout <= 0 {
-		timeout = defaultTimeoutMillis * time.Millisecond
+	out, fnErr, eerr := s.callLambda(r.Context(), x, region, fn, payload, x.sourceARN(region))
+	if eerr != nil {
+		writeExecError(w, eerr)
+		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), timeout)
-	defer cancel()
-	out, fnErr, err := s.opts.Invoker.InvokeFunction(ctx, region, fn, payload)
-	switch {
-	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
-		log.Warn("apigateway: Lambda invocation timed out", "function", fn, "timeout", timeout, "err", err)
-		writeExecError(w, errTimeout)
-		return
-	case err != nil:
-		log.Warn("apigateway: Lambda invocation failed", "function", fn, "err", err)
-		writeExecError(w, errBadGateway)
-		return
-	case fnErr != "":
+	if fnErr != "" {
 		log.Warn("apigateway: Lambda function returned an error", "function", fn, "functionError", fnErr, "payload", truncate(out, 1024))
 		writeExecError(w, errBadGateway)
 		return

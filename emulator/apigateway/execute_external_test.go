@@ -83,9 +83,7 @@ func TestExecuteThroughRouter(t *testing.T) {
 	if _, err := c.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: &a.id, ResourceId: secret.Id, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE"), ApiKeyRequired: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: &a.id, ResourceId: secret.Id, HttpMethod: aws.String("GET"), Type: types.IntegrationTypeMock}); err != nil {
-		t.Fatal(err)
-	}
+	mockIntegration(t, ctx, c, a.id, *secret.Id, "GET")
 	if _, err := c.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: &a.id, StageName: aws.String("prod")}); err != nil {
 		t.Fatal(err)
 	}

@@ -275,7 +275,7 @@ func TestExecuteGatewayErrors(t *testing.T) {
 		{"api key disabled", f.api, "prod", "/secret", http.Header{"X-Api-Key": {disabled["value"].(string)}}, nil, 403, "Forbidden"},
 		{"api key valid", f.api, "prod", "/secret", http.Header{"X-Api-Key": {f.key}}, nil, 200, ""},
 		{"mock", f.api, "prod", "/mock", nil, nil, 200, ""},
-		{"unsupported integration", f.api, "prod", "/http", nil, nil, 500, "Internal server error"},
+		{"HTTP integration unreachable", f.api, "prod", "/http", nil, nil, 502, "Internal server error"},
 		{"body too large", f.api, "prod", "/pets", nil, make([]byte, maxExecuteBody+1), 413, "Request Too Long"},
 	}
 	for _, tt := range tests {

@@ -149,9 +149,16 @@ func newFixture(t testing.TB) *fixture {
 		case "AWS_PROXY":
 			integ["httpMethod"], integ["uri"] = "POST", testLambdaURI
 		case "HTTP_PROXY":
-			integ["httpMethod"], integ["uri"] = "GET", "http://example.com/"
+			// A closed port: the integration fails to connect.
+			integ["httpMethod"], integ["uri"] = "GET", "http://127.0.0.1:1/"
+		case "MOCK":
+			integ["requestTemplates"] = map[string]string{"application/json": `{"statusCode": 200}`}
 		}
 		ctl(t, f.s, "PUT", base+"/integration", integ)
+		if r.typ == "MOCK" {
+			ctl(t, f.s, "PUT", base+"/responses/200", map[string]any{})
+			ctl(t, f.s, "PUT", base+"/integration/responses/200", map[string]any{"responseTemplates": map[string]string{"application/json": "{}"}})
+		}
 	}
 	ctl(t, f.s, "POST", "/restapis/"+f.api+"/deployments", map[string]any{"stageName": "prod", "variables": map[string]string{"color": "blue"}})
 	key := ctl(t, f.s, "POST", "/apikeys", map[string]any{"name": "k", "enabled": true})

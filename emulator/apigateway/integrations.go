@@ -2,6 +2,7 @@ package apigateway
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
@@ -36,6 +37,9 @@ type integrationResponse struct {
 
 // defaultTimeoutMillis is API Gateway's integration timeout (29 s).
 const defaultTimeoutMillis = 29000
+
+// awsServiceURIRE is an AWS integration URI: arn:aws:apigateway:{region}:{service}:path/... or :action/...
+var awsServiceURIRE = regexp.MustCompile(`^arn:aws[a-z-]*:apigateway:[^:]+:[^:]+:(path|action)/.+$`)
 
 var integrationTypes = map[string]bool{"AWS": true, "AWS_PROXY": true, "HTTP": true, "HTTP_PROXY": true, "MOCK": true}
 
@@ -101,10 +105,22 @@ func putIntegration(s *Service, c *call) (any, *protocol.Error) {
 		if _, _, ok := lambdaTarget(in.URI); !ok {
 			return nil, protocol.BadRequest("BadRequestException", "Invalid Lambda function URI specified: %q; expected arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations", in.URI)
 		}
+	case "AWS":
+		if !awsServiceURIRE.MatchString(in.URI) {
+			return nil, protocol.BadRequest("BadRequestException", "AWS ARN for integration must contain path or action")
+		}
 	case "HTTP", "HTTP_PROXY":
 		if u, err := url.Parse(in.URI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, protocol.BadRequest("BadRequestException", "Invalid HTTP endpoint specified for URI")
 		}
+	}
+	if err := validateMappings(in.RequestParameters, requestTargetRE, requestSourceRE); err != nil {
+		return nil, protocol.BadRequest("BadRequestException", "%s", err)
+	}
+	switch in.PassthroughBehavior {
+	case "", "WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER":
+	default:
+		return nil, protocol.BadRequest("BadRequestException", "Invalid passthrough behavior specified: %s. Valid options are WHEN_NO_MATCH,WHEN_NO_TEMPLATES,NEVER", in.PassthroughBehavior)
 	}
 	if in.TimeoutInMillis == 0 {
 		in.TimeoutInMillis = defaultTimeoutMillis
@@ -182,8 +198,23 @@ func putIntegrationResponse(s *Service, c *call) (any, *protocol.Error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := m.Responses[in.StatusCode]; !ok {
+	mr, ok := m.Responses[in.StatusCode]
+	if !ok {
 		return nil, protocol.NotFound("NotFoundException", "Invalid Response status code specified")
+	}
+	if err := validateMappings(in.ResponseParameters, responseTargetRE, responseSourceRE); err != nil {
+		return nil, protocol.BadRequest("BadRequestException", "%s", err)
+	}
+	// A header is mapped only if the method response declares it.
+	for target := range in.ResponseParameters {
+		if _, declared := mr.ResponseParameters[target]; !declared {
+			return nil, protocol.BadRequest("BadRequestException", "%s", invalidMapping(target))
+		}
+	}
+	if in.SelectionPattern != "" {
+		if _, err := regexp.Compile(in.SelectionPattern); err != nil {
+			return nil, protocol.BadRequest("BadRequestException", "Invalid selection pattern specified: %v", err)
+		}
 	}
 	if m.Integration.Responses == nil {
 		m.Integration.Responses = map[string]*integrationResponse{}

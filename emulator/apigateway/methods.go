@@ -77,9 +77,13 @@ func putMethod(s *Service, c *call) (any, *protocol.Error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, res, err := s.resource(c)
+	a, res, err := s.resource(c)
 	if err != nil {
 		return nil, err
+	}
+	if au, ok := a.Authorizers[in.AuthorizerID]; in.AuthorizerID != "" && (in.AuthorizationType == "CUSTOM" || in.AuthorizationType == "COGNITO_USER_POOLS") &&
+		(!ok || (au.Type == "COGNITO_USER_POOLS") != (in.AuthorizationType == "COGNITO_USER_POOLS")) {
+		return nil, protocol.BadRequest("BadRequestException", "Invalid authorizer ID specified: %s is not a %s authorizer of this API", in.AuthorizerID, in.AuthorizationType)
 	}
 	if _, exists := res.Methods[name]; exists {
 		return nil, protocol.Conflict("ConflictException", "Method already exists for this resource")

@@ -24,6 +24,7 @@ type restAPI struct {
 	Resources                 map[string]*resource   `json:"resources"`
 	Deployments               map[string]*deployment `json:"deployments"`
 	Stages                    map[string]*stage      `json:"stages"`
+	Authorizers               map[string]*authorizer `json:"authorizers,omitempty"`
 }
 
 func (a *restAPI) normalize() {
@@ -35,6 +36,9 @@ func (a *restAPI) normalize() {
 	}
 	if a.Stages == nil {
 		a.Stages = map[string]*stage{}
+	}
+	if a.Authorizers == nil {
+		a.Authorizers = map[string]*authorizer{}
 	}
 }
 

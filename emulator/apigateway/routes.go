@@ -61,6 +61,7 @@ var routes = []route{
 	on("PUT", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", 201, putMethod),
 	on("GET", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", 200, getMethod),
 	on("DELETE", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", 204, deleteMethod),
+	on("POST", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", 200, testInvokeMethod),
 	on("PUT", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}", 201, putMethodResponse),
 	on("GET", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}", 200, getMethodResponse),
 	on("DELETE", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}", 204, deleteMethodResponse),
@@ -82,6 +83,12 @@ var routes = []route{
 	on("PATCH", "/restapis/{restapi_id}/stages/{stage_name}", 200, updateStage),
 	on("DELETE", "/restapis/{restapi_id}/stages/{stage_name}", 202, deleteStage),
 
+	on("POST", "/restapis/{restapi_id}/authorizers", 201, createAuthorizer),
+	on("GET", "/restapis/{restapi_id}/authorizers", 200, getAuthorizers),
+	on("GET", "/restapis/{restapi_id}/authorizers/{authorizer_id}", 200, getAuthorizer),
+	on("PATCH", "/restapis/{restapi_id}/authorizers/{authorizer_id}", 200, updateAuthorizer),
+	on("DELETE", "/restapis/{restapi_id}/authorizers/{authorizer_id}", 202, deleteAuthorizer),
+
 	on("POST", "/apikeys", 201, createAPIKey),
 	on("GET", "/apikeys", 200, getAPIKeys),
 	on("GET", "/apikeys/{api_Key}", 200, getAPIKey),
@@ -90,6 +97,7 @@ var routes = []route{
 	on("POST", "/usageplans", 201, createUsagePlan),
 	on("GET", "/usageplans", 200, getUsagePlans),
 	on("GET", "/usageplans/{usageplanId}", 200, getUsagePlan),
+	on("PATCH", "/usageplans/{usageplanId}", 200, updateUsagePlan),
 	on("DELETE", "/usageplans/{usageplanId}", 202, deleteUsagePlan),
 	on("POST", "/usageplans/{usageplanId}/keys", 201, createUsagePlanKey),
 	on("GET", "/usageplans/{usageplanId}/keys", 200, getUsagePlanKeys),

@@ -36,6 +36,11 @@ type Service struct {
 
 	mu sync.RWMutex
 	st state
+
+	// In memory only, as AWS's are best-effort: authorizer results and
+	// usage-plan rate limiters and quota counters.
+	authCache authCache
+	limits    usageLimits
 }
 
 // stateName is the snapshot file in the data directory.

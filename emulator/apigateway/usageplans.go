@@ -1,22 +1,21 @@
 package apigateway
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
-// usagePlan links API keys to API stages. Throttle and quota are kept and
-// echoed but not enforced.
+// usagePlan links API keys to API stages; its throttle and quota apply to
+// the calls made with those keys (throttle.go).
 type usagePlan struct {
 	ID          string            `json:"id"`
 	Name        string            `json:"name"`
 	Description string            `json:"description,omitempty"`
 	APIStages   []apiStage        `json:"apiStages"`
-	Throttle    json.RawMessage   `json:"throttle,omitempty"`
-	Quota       json.RawMessage   `json:"quota,omitempty"`
+	Throttle    *throttleSettings `json:"throttle,omitempty"`
+	Quota       *quotaSettings    `json:"quota,omitempty"`
 	Tags        map[string]string `json:"tags,omitempty"`
 	Keys        []string          `json:"keys,omitempty"`
 }
@@ -31,8 +30,8 @@ type usagePlanOut struct {
 	Name        string            `json:"name"`
 	Description string            `json:"description,omitempty"`
 	APIStages   []apiStage        `json:"apiStages"`
-	Throttle    json.RawMessage   `json:"throttle,omitempty"`
-	Quota       json.RawMessage   `json:"quota,omitempty"`
+	Throttle    *throttleSettings `json:"throttle,omitempty"`
+	Quota       *quotaSettings    `json:"quota,omitempty"`
 	Tags        map[string]string `json:"tags,omitempty"`
 }
 
@@ -61,8 +60,8 @@ func createUsagePlan(s *Service, c *call) (any, *protocol.Error) {
 		Name        string            `json:"name"`
 		Description string            `json:"description"`
 		APIStages   []apiStage        `json:"apiStages"`
-		Throttle    json.RawMessage   `json:"throttle"`
-		Quota       json.RawMessage   `json:"quota"`
+		Throttle    *throttleSettings `json:"throttle"`
+		Quota       *quotaSettings    `json:"quota"`
 		Tags        map[string]string `json:"tags"`
 	}
 	if err := c.decode(&in); err != nil {
@@ -70,6 +69,9 @@ func createUsagePlan(s *Service, c *call) (any, *protocol.Error) {
 	}
 	if in.Name == "" {
 		return nil, protocol.BadRequest("BadRequestException", "Invalid usage plan name specified: name is required")
+	}
+	if err := validateLimits(in.Throttle, in.Quota); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
