@@ -22,6 +22,8 @@ type fakeInvoker struct {
 	fnErr  string
 	err    error
 	block  bool // wait for the context to end, as a hung function would
+	// reply, when set, answers by payload (an authorizer and a function).
+	reply func(payload []byte) ([]byte, string)
 }
 
 type invocation struct {
@@ -33,6 +35,9 @@ func (f *fakeInvoker) InvokeFunction(ctx context.Context, region, ref string, pa
 	f.mu.Lock()
 	f.calls = append(f.calls, invocation{region, ref, payload})
 	out, fnErr, err, block := f.output, f.fnErr, f.err, f.block
+	if f.reply != nil {
+		out, fnErr = f.reply(payload)
+	}
 	f.mu.Unlock()
 	if block {
 		<-ctx.Done()
