@@ -221,6 +221,13 @@ func proxyAPI(ctx context.Context, b *testing.B, url string, fn *lambda.Client) 
 	if _, err := apigw.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: proxy.Id, HttpMethod: aws.String("ANY"), Type: "AWS_PROXY", IntegrationHttpMethod: aws.String("POST"), Uri: aws.String(uri)}); err != nil {
 		b.Fatal(err)
 	}
+	// As the project's deploy does: API Gateway may invoke the function
+	// only when its resource policy allows this API.
+	if _, err := fn.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("bench-roundtrip"), StatementId: aws.String("bench-apigateway"),
+		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("apigateway.amazonaws.com"),
+		SourceArn: aws.String(fmt.Sprintf("arn:aws:execute-api:%s:000000000000:%s/*/*/*", emulatortest.Region, *api.Id))}); err != nil {
+		b.Fatal(err)
+	}
 	if _, err := apigw.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("bench")}); err != nil {
 		b.Fatal(err)
 	}
