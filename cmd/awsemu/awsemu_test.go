@@ -47,7 +47,10 @@ type cliCase struct {
 	// wantErr is the AWS error code the command must fail with (non-zero
 	// exit, "(Code)" on stderr).
 	wantErr string
-	save    map[string]string // variable -> dotted JSON path
+	// wantStatus, with wantErr, is the HTTP status the error must come
+	// with (read from the CLI's --debug log).
+	wantStatus int
+	save       map[string]string // variable -> dotted JSON path
 }
 
 func iamCases() []cliCase {
@@ -104,7 +107,7 @@ func ec2Cases() []cliCase {
 // waiters succeed on their first poll.
 func TestCLI(t *testing.T) {
 	requireAWSCLI(t)
-	tables := map[string][]cliCase{"iam-sts": iamCases(), "ec2": ec2Cases()}
+	tables := map[string][]cliCase{"iam-sts": iamCases(), "ec2": ec2Cases(), "apigateway": apigatewayCases()}
 	for name, cases := range tables {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -334,6 +337,9 @@ func runCase(t *testing.T, e *emulator, vars map[string]string, c cliCase) {
 	for i, a := range c.args {
 		args[i] = expand(a, vars)
 	}
+	if c.wantStatus != 0 {
+		args = append(args, "--debug")
+	}
 	stdout, stderr, code := e.aws(t, args...)
 	cmdline := "aws " + strings.Join(args, " ")
 	if c.wantErr != "" {
@@ -343,6 +349,12 @@ func runCase(t *testing.T, e *emulator, vars map[string]string, c cliCase) {
 		}
 		if !strings.Contains(stderr, "("+c.wantErr+")") {
 			t.Fatalf("%s: stderr lacks (%s):\n%s", cmdline, c.wantErr, stderr)
+		}
+		if c.wantStatus != 0 {
+			m := debugStatusRE.FindAllStringSubmatch(stderr, -1)
+			if len(m) == 0 || m[len(m)-1][1] != strconv.Itoa(c.wantStatus) {
+				t.Fatalf("%s: want HTTP %d for %s; the debug log shows %v", cmdline, c.wantStatus, c.wantErr, m)
+			}
 		}
 		return
 	}
@@ -373,6 +385,10 @@ func runCase(t *testing.T, e *emulator, vars map[string]string, c cliCase) {
 		vars[name] = got
 	}
 }
+
+// debugStatusRE finds the status urllib3 logs for each response in --debug
+// output: "POST /restapis HTTP/1.1" 201 123.
+var debugStatusRE = regexp.MustCompile(`"[A-Z]+ [^"]* HTTP/1\.1" (\d{3}) `)
 
 func expand(s string, vars map[string]string) string {
 	for k, v := range vars {
