@@ -9,7 +9,9 @@ const lambdaURI = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions
 // with the failures' codes and HTTP statuses.
 func apigatewayCases() []cliCase {
 	api := []string{"--rest-api-id", "{API}", "--resource-id", "{ROOT}"}
-	with := func(args ...string) []string { return append(append([]string{"apigateway", args[0]}, api...), args[1:]...) }
+	with := func(args ...string) []string {
+		return append(append([]string{"apigateway", args[0]}, api...), args[1:]...)
+	}
 	return []cliCase{
 		{name: "create rest api", args: []string{"apigateway", "create-rest-api", "--name", "cli-api"},
 			save: map[string]string{"API": "id", "ROOT": "rootResourceId"}},
