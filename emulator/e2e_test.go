@@ -30,6 +30,9 @@ const trustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Pri
 // the function call EC2 back through AWS_ENDPOINT_URL and change an
 // instance's state.
 func TestEndToEnd(t *testing.T) {
+	// Built before the calls' context starts: linking takes long on a
+	// loaded machine.
+	code := lambdatest.BuildFunction(t, "github.com/apidriven/api-driven/emulator/testdata/ec2control")
 	srv := emulatortest.Start(t, emulatortest.WithTransitionDelay(100*time.Millisecond))
 	cfg := emulatortest.AWSConfig(t, srv.URL())
 	ctx := emulatortest.Context(t)
@@ -53,7 +56,7 @@ func TestEndToEnd(t *testing.T) {
 		Runtime:      lambdatypes.RuntimeProvidedal2023,
 		Handler:      aws.String("bootstrap"),
 		Role:         role.Role.Arn,
-		Code:         &lambdatypes.FunctionCode{ZipFile: lambdatest.BuildFunction(t, "github.com/apidriven/api-driven/emulator/testdata/ec2control")},
+		Code:         &lambdatypes.FunctionCode{ZipFile: code},
 		Timeout:      aws.Int32(10),
 	})
 	if err != nil {

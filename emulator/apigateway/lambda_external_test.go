@@ -30,9 +30,13 @@ type lambdaEnv struct {
 	uri    string
 }
 
-// newLambdaEnv starts an emulator with testdata/fn deployed as "fn".
-func newLambdaEnv(t *testing.T, ctx context.Context) *lambdaEnv {
+// newLambdaEnv starts an emulator with testdata/fn deployed as "fn", and
+// the calls' context, which starts after the build (slow on a loaded
+// machine).
+func newLambdaEnv(t *testing.T) (*lambdaEnv, context.Context) {
 	t.Helper()
+	code := lambdatest.BuildFunction(t, testFunction)
+	ctx := emulatortest.Context(t)
 	srv := emulatortest.Start(t)
 	cfg := emulatortest.AWSConfig(t, srv.URL())
 	e := &lambdaEnv{apigw: apigateway.NewFromConfig(cfg), lambda: lambda.NewFromConfig(cfg), base: srv.URL()}
@@ -43,7 +47,7 @@ func newLambdaEnv(t *testing.T, ctx context.Context) *lambdaEnv {
 	}
 	fn, err := e.lambda.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String("fn"), Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Role: role.Role.Arn,
-		Code: &lambdatypes.FunctionCode{ZipFile: lambdatest.BuildFunction(t, testFunction)}, Timeout: aws.Int32(10),
+		Code: &lambdatypes.FunctionCode{ZipFile: code}, Timeout: aws.Int32(10),
 	})
 	if err != nil {
 		t.Fatalf("CreateFunction: %v", err)
@@ -54,7 +58,7 @@ func newLambdaEnv(t *testing.T, ctx context.Context) *lambdaEnv {
 	}
 	e.fnARN = *fn.FunctionArn
 	e.uri = fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", emulatortest.Region, e.fnARN)
-	return e
+	return e, ctx
 }
 
 func (e *lambdaEnv) allow(t *testing.T, ctx context.Context, sid, sourceARN string) {
@@ -74,8 +78,7 @@ func (e *lambdaEnv) allow(t *testing.T, ctx context.Context, sid, sourceARN stri
 // function error is routed by its message (selectionPattern). The function
 // is invoked only once its resource policy allows this API.
 func TestLambdaNonProxy(t *testing.T) {
-	ctx := emulatortest.Context(t)
-	e := newLambdaEnv(t, ctx)
+	e, ctx := newLambdaEnv(t)
 	c := e.apigw
 	a := newAPI(t, ctx, c, "non-proxy")
 	pets := method(t, ctx, c, a, "pets", "GET", nil)
@@ -153,8 +156,7 @@ func TestLambdaNonProxy(t *testing.T) {
 // 401 without identity, 403 on Deny, the allowed principal and context
 // reach the integration's templates, and answers are cached for the TTL.
 func TestLambdaAuthorizers(t *testing.T) {
-	ctx := emulatortest.Context(t)
-	e := newLambdaEnv(t, ctx)
+	e, ctx := newLambdaEnv(t)
 	e.allow(t, ctx, "apigateway", "")
 	c := e.apigw
 	a := newAPI(t, ctx, c, "authorized")
