@@ -98,7 +98,7 @@ func TestDockerEndToEnd(t *testing.T) {
 	if _, err := cli.ContainerRemove(ctx, name, client.ContainerRemoveOptions{Force: true}); err != nil {
 		t.Fatal(err)
 	}
-	if code, rep := get(t, o.URLs.Status); code != http.StatusNotFound || !strings.Contains(rep.Error, "mage deploy") {
+	if code, rep := get(t, o.URLs.Status); code != http.StatusNotFound || !strings.Contains(rep.Error, "run `go tool mage deploy` to recreate it") {
 		t.Fatalf("status of a removed container = %d %+v", code, rep)
 	}
 	out = r.mustMage(t, "deploy")

@@ -120,7 +120,7 @@ func (t *DockerTarget) Start(ctx context.Context, id string) (Transition, error)
 		return Transition{Previous: prev, Current: prev}, nil
 	case container.StateRemoving:
 		return Transition{}, &Error{Kind: KindConflict, Message: fmt.Sprintf(
-			"container %s is being removed; run `mage deploy` to recreate it", t.name)}
+			"container %s is being removed; run `go tool mage deploy` to recreate it", t.name)}
 	case container.StatePaused:
 		err = t.call(ctx, func(ctx context.Context) error {
 			_, err := t.api.ContainerUnpause(ctx, t.name, client.ContainerUnpauseOptions{})
@@ -183,7 +183,7 @@ func (t *DockerTarget) classify(op string, err error) error {
 	switch {
 	case cerrdefs.IsNotFound(err):
 		return &Error{Kind: KindNotFound, Message: fmt.Sprintf(
-			"container %s does not exist (it was removed outside the API); run `mage deploy` to recreate it", t.name), Err: err}
+			"container %s does not exist (it was removed outside the API); run `go tool mage deploy` to recreate it", t.name), Err: err}
 	case client.IsErrConnectionFailed(err):
 		return &Error{Kind: KindUnavailable, Message: "the Docker engine is not reachable from the function: " + err.Error() +
 			"; start Docker (the function uses DOCKER_HOST or /var/run/docker.sock)", Err: err}

@@ -68,7 +68,7 @@ func (t *EC2Target) Start(ctx context.Context, id string) (Transition, error) {
 		return Transition{Previous: inst.State, Current: inst.State}, nil
 	case types.InstanceStateNameTerminated, types.InstanceStateNameShuttingDown:
 		return Transition{}, &Error{Kind: KindConflict, Message: fmt.Sprintf(
-			"instance %s is %s and can never be started again; run `mage deploy` to create a new instance", id, inst.State)}
+			"instance %s is %s and can never be started again; run `go tool mage deploy` to create a new instance", id, inst.State)}
 	}
 	out, err := t.api.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{id}})
 	if err != nil {

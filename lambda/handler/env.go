@@ -64,7 +64,7 @@ func dockerConfig(getenv func(string) string) Config {
 	name := getenv(EnvContainerName)
 	cfg := Config{InstanceID: name, IDPattern: ContainerName}
 	if name == "" {
-		cfg.Err = fmt.Errorf("%s is not set: set the function's %s environment variable to the container's name (`mage deploy` does this)", EnvContainerName, EnvContainerName)
+		cfg.Err = fmt.Errorf("%s is not set: set the function's %s environment variable to the container's name (`go tool mage deploy` does this)", EnvContainerName, EnvContainerName)
 		return cfg
 	}
 	opts := []client.Opt{}

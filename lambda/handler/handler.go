@@ -50,7 +50,7 @@ func New(cfg Config) *Handler {
 		cfg.Err = errors.New("no target configured")
 	}
 	if cfg.Err == nil && cfg.InstanceID == "" {
-		cfg.Err = errors.New("INSTANCE_ID is not set: set the function's INSTANCE_ID environment variable to the instance id (`mage deploy` does this)")
+		cfg.Err = errors.New("INSTANCE_ID is not set: set the function's INSTANCE_ID environment variable to the instance id (`go tool mage deploy` does this)")
 	}
 	return &Handler{cfg: cfg}
 }
