@@ -7,12 +7,14 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
+	"github.com/apidriven/api-driven/internal/checkout"
 	"github.com/apidriven/api-driven/internal/status"
 )
 
@@ -23,6 +25,17 @@ type Container struct {
 	ImageID  string
 	State    container.ContainerState // Docker's state: running, exited, ...
 	HostPort int                      // published on 127.0.0.1; 0 when none
+	Checkout string                   // the checkout label's value, "" when none
+}
+
+// otherCheckout refuses a container of the project that another checkout
+// created (same name through APIDRIVEN_CONTAINER): it is theirs.
+func otherCheckout(c *Container, o Options) error {
+	if c == nil || c.Checkout == "" || o.Checkout == "" || c.Checkout == o.Checkout {
+		return nil
+	}
+	return status.WithFix(fmt.Errorf("container %s belongs to another checkout of this project (%s=%s, this one is %s)", c.Name, checkout.Label, c.Checkout, o.Checkout),
+		"leave it to that checkout, and give this one another name with APIDRIVEN_CONTAINER (or unset it: the default name is per checkout)")
 }
 
 // URL is where the container's server answers from this machine.
@@ -49,7 +62,7 @@ func Inspect(ctx context.Context, cli *client.Client, name string) (*Container, 
 		return nil, status.WithFix(fmt.Errorf("a container named %s exists but was not created by this project (no %s=true label)", name, LabelManaged),
 			"remove or rename it (docker rm -f %s) if it is yours to remove, or choose another name with APIDRIVEN_CONTAINER", name)
 	}
-	out := &Container{Name: name, ID: c.ID, ImageID: c.Image}
+	out := &Container{Name: name, ID: c.ID, ImageID: c.Image, Checkout: c.Config.Labels[checkout.Label]}
 	if c.State != nil {
 		out.State = c.State.Status
 	}
@@ -85,6 +98,9 @@ func Ensure(ctx context.Context, cli *client.Client, o Options) (*Container, err
 
 func ensure(ctx context.Context, cli *client.Client, o Options, img *Image) (*Container, string, error) {
 	c, err := Inspect(ctx, cli, o.Name)
+	if err == nil {
+		err = otherCheckout(c, o)
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -131,7 +147,11 @@ func ensure(ctx context.Context, cli *client.Client, o Options, img *Image) (*Co
 
 // create creates and starts the container: the server's port published on
 // loopback only, no restart policy (a stop through the API must stick).
+// Ctrl-C never splits the pair: a created container is started (or
+// removed) within the bound, so nothing is left half-made.
 func create(ctx context.Context, cli *client.Client, o Options, img *Image, hostPort int) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
 	inner, err := network.ParsePort(img.Port)
 	if err != nil {
 		return fmt.Errorf("image %s exposes an unusable port %q: %w", o.Image, img.Port, err)
@@ -140,7 +160,7 @@ func create(ctx context.Context, cli *client.Client, o Options, img *Image, host
 		Name: o.Name,
 		Config: &container.Config{
 			Image:        o.Image,
-			Labels:       Labels(),
+			Labels:       Labels(o.Checkout),
 			ExposedPorts: network.PortSet{inner: {}},
 		},
 		HostConfig: &container.HostConfig{
@@ -193,6 +213,9 @@ func Remove(ctx context.Context, cli *client.Client, o Options) ([]string, error
 	var removed []string
 	var errs []error
 	c, err := Inspect(ctx, cli, o.Name)
+	if err == nil {
+		err = otherCheckout(c, o)
+	}
 	switch {
 	case err != nil:
 		errs = append(errs, err)
@@ -210,6 +233,8 @@ func Remove(ctx context.Context, cli *client.Client, o Options) ([]string, error
 	case img == nil:
 	case !img.Ours:
 		o.Status.Infof("image %s was not built by this project (no %s label): left alone", o.Image, LabelManaged)
+	case img.Checkout != "" && o.Checkout != "" && img.Checkout != o.Checkout:
+		o.Status.Infof("image %s was built by another checkout (%s=%s): left alone", o.Image, checkout.Label, img.Checkout)
 	default:
 		_, err := cli.ImageRemove(ctx, o.Image, client.ImageRemoveOptions{PruneChildren: true})
 		switch {

@@ -15,14 +15,14 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/apidriven/api-driven/internal/checkout"
 	"github.com/apidriven/api-driven/internal/status"
 )
 
 const (
-	// DefaultName is the container the API drives.
+	// DefaultName starts the container the API drives; the checkout's ID
+	// follows (apidriven-web-1a2b3c4d), see DefaultNameFor.
 	DefaultName = "apidriven-web"
-	// DefaultImage is the locally built image.
-	DefaultImage = "apidriven-web:local"
 	// LocalRepository is the repository of images this package builds
 	// when they are missing (any tag).
 	LocalRepository = "apidriven-web"
@@ -37,18 +37,40 @@ const (
 	ServerPort = 8080
 )
 
-// Label is the "key=value" the function checks (its CONTAINER_LABEL).
+// Label is the "key=value" the function checks (its CONTAINER_LABEL)
+// when no checkout is known; see Options.FunctionLabel.
 var Label = LabelManaged + "=true"
 
-// Labels are put on the image and the container.
-func Labels() map[string]string {
-	return map[string]string{LabelManaged: "true", LabelComponent: Component}
+// DefaultNameFor is the container of a checkout: apidriven-web-<id>.
+func DefaultNameFor(checkoutID string) string { return DefaultName + "-" + checkoutID }
+
+// DefaultImageFor is the image of a checkout: apidriven-web:<id>.
+func DefaultImageFor(checkoutID string) string { return LocalRepository + ":" + checkoutID }
+
+// Labels are put on the image and the container: the project's, and the
+// checkout's when known.
+func Labels(checkoutID string) map[string]string {
+	l := map[string]string{LabelManaged: "true", LabelComponent: Component}
+	if checkoutID != "" {
+		l[checkout.Label] = checkoutID
+	}
+	return l
+}
+
+// FunctionLabel is the label the function requires on the container: the
+// checkout's, so a function never drives another checkout's container.
+func (o Options) FunctionLabel() string {
+	if o.Checkout == "" {
+		return Label
+	}
+	return checkout.Label + "=" + o.Checkout
 }
 
 // Options say which container and image, usually from the environment.
 type Options struct {
-	Name     string // APIDRIVEN_CONTAINER (default DefaultName)
-	Image    string // APIDRIVEN_IMAGE (default DefaultImage)
+	Name     string // APIDRIVEN_CONTAINER (default DefaultNameFor(Checkout))
+	Image    string // APIDRIVEN_IMAGE (default DefaultImageFor(Checkout))
+	Checkout string // the checkout's ID (checkout.ID); "" = none (tests)
 	HostPort int    // APIDRIVEN_CONTAINER_PORT on 127.0.0.1; 0 = a free port chosen at creation
 	// PreferredPort, when HostPort is 0, is tried first at creation (the
 	// port of an earlier deployment, so its URL keeps working).
@@ -60,7 +82,9 @@ type Options struct {
 // OptionsFromEnv reads APIDRIVEN_CONTAINER, APIDRIVEN_IMAGE and
 // APIDRIVEN_CONTAINER_PORT.
 func OptionsFromEnv(root string, st *status.Status) (Options, error) {
-	o := Options{Name: env("APIDRIVEN_CONTAINER", DefaultName), Image: env("APIDRIVEN_IMAGE", DefaultImage), Root: root, Status: st}
+	id := checkout.ID(root)
+	o := Options{Name: env("APIDRIVEN_CONTAINER", DefaultNameFor(id)), Image: env("APIDRIVEN_IMAGE", DefaultImageFor(id)),
+		Checkout: id, Root: root, Status: st}
 	if v := env("APIDRIVEN_CONTAINER_PORT", ""); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil || p < 1 || p > 65535 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/apidriven/api-driven/dockertarget"
 	"github.com/apidriven/api-driven/dockertarget/dockertest"
+	"github.com/apidriven/api-driven/internal/checkout"
 	"github.com/apidriven/api-driven/internal/status"
 )
 
@@ -27,8 +29,23 @@ func TestOptionsFromEnv(t *testing.T) {
 		t.Setenv(k, "")
 	}
 	o, err := dockertarget.OptionsFromEnv("/repo", nil)
-	if err != nil || o.Name != "apidriven-web" || o.Image != "apidriven-web:local" || o.HostPort != 0 || !o.Builds() {
+	id := checkout.ID("/repo")
+	if err != nil || len(id) != 8 || o.Name != "apidriven-web-"+id || o.Image != "apidriven-web:"+id || o.HostPort != 0 || !o.Builds() ||
+		o.FunctionLabel() != "io.github.apidriven.checkout="+id {
 		t.Fatalf("defaults = %+v, %v", o, err)
+	}
+	// Another checkout gets other names; the same one, by any path, the same.
+	other, _ := dockertarget.OptionsFromEnv("/repo2", nil)
+	if other.Name == o.Name || other.Image == o.Image {
+		t.Errorf("two checkouts share %s / %s", o.Name, o.Image)
+	}
+	dir := t.TempDir()
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	if checkout.ID(dir) != checkout.ID(link) || checkout.ID(dir) != checkout.ID(dir+"/.") {
+		t.Errorf("one checkout, two IDs: %s, %s", checkout.ID(dir), checkout.ID(link))
 	}
 	t.Setenv("APIDRIVEN_IMAGE", "nginx:latest")
 	if o, _ := dockertarget.OptionsFromEnv("/repo", nil); o.Builds() {

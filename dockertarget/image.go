@@ -19,6 +19,7 @@ import (
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
 
+	"github.com/apidriven/api-driven/internal/checkout"
 	"github.com/apidriven/api-driven/internal/status"
 )
 
@@ -33,11 +34,14 @@ ENTRYPOINT ["/apidriven-web", "-addr", ":8080"]
 
 // Image is an image the engine has.
 type Image struct {
-	Ref     string
-	ID      string
-	Ours    bool   // carries LabelManaged=true
-	Port    string // the TCP port it exposes ("8080/tcp")
-	Created bool   // built just now
+	Ref  string
+	ID   string
+	Ours bool // carries LabelManaged=true
+	// Checkout is the checkout label's value ("" on images built before
+	// names were per checkout).
+	Checkout string
+	Port     string // the TCP port it exposes ("8080/tcp")
+	Created  bool   // built just now
 }
 
 // InspectImage looks ref up; nil when the engine does not have it.
@@ -52,6 +56,7 @@ func InspectImage(ctx context.Context, cli *client.Client, ref string) (*Image, 
 	img := &Image{Ref: ref, ID: res.ID, Port: fmt.Sprintf("%d/tcp", ServerPort)}
 	if cfg := res.Config; cfg != nil {
 		img.Ours = cfg.Labels[LabelManaged] == "true"
+		img.Checkout = cfg.Labels[checkout.Label]
 		var tcp []string
 		for p := range cfg.ExposedPorts {
 			if strings.HasSuffix(p, "/tcp") {
@@ -75,7 +80,7 @@ func EnsureImage(ctx context.Context, cli *client.Client, o Options) (*Image, er
 	}
 	if !o.Builds() {
 		return nil, status.WithFix(fmt.Errorf("image %s is not on this Docker engine, and nothing is pulled from a registry", o.Image),
-			"pull or build it yourself (docker pull %s), or unset APIDRIVEN_IMAGE to use the locally built %s", o.Image, DefaultImage)
+			"pull or build it yourself (docker pull %s), or unset APIDRIVEN_IMAGE to use the locally built %s", o.Image, DefaultImageFor(o.Checkout))
 	}
 	return BuildImage(ctx, cli, o)
 }
@@ -96,7 +101,7 @@ func BuildImage(ctx context.Context, cli *client.Client, o Options) (*Image, err
 func buildImage(ctx context.Context, cli *client.Client, o Options) (*Image, error) {
 	if !o.Builds() {
 		return nil, status.WithFix(fmt.Errorf("APIDRIVEN_IMAGE=%s is not an image this project builds (repository %s)", o.Image, LocalRepository),
-			"unset APIDRIVEN_IMAGE, or use a tag of %s such as %s", LocalRepository, DefaultImage)
+			"unset APIDRIVEN_IMAGE, or use a tag of %s such as %s", LocalRepository, DefaultImageFor(o.Checkout))
 	}
 	old, err := InspectImage(ctx, cli, o.Image)
 	if err != nil {
@@ -121,7 +126,7 @@ func buildImage(ctx context.Context, cli *client.Client, o Options) (*Image, err
 	bctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	res, err := cli.ImageBuild(bctx, bytes.NewReader(buildCtx), client.ImageBuildOptions{
-		Tags: []string{o.Image}, Dockerfile: "Dockerfile", Labels: Labels(),
+		Tags: []string{o.Image}, Dockerfile: "Dockerfile", Labels: Labels(o.Checkout),
 		Remove: true, ForceRemove: true, Version: build.BuilderV1, // BuildKit needs a session; V1 needs nothing
 	})
 	if err != nil {
