@@ -59,7 +59,15 @@ type Config struct {
 	InstanceType  string
 	// ImageID "" = resolve: the public SSM parameter on aws, else the
 	// newest al2023 image DescribeImages knows, else any image.
-	ImageID      string
+	ImageID string
+	// ReplaceOtherImage: an instance of the project that runs another
+	// image than the one to launch is terminated and replaced, so that
+	// switching the embedded emulator's EC2 container mode on or off
+	// converges. Off on AWS, where the latest AMI changes every few weeks.
+	ReplaceOtherImage bool
+	// SubnetID is where RunInstances puts the instance ("" = the default
+	// VPC's, which an account may not have: APIDRIVEN_SUBNET_ID).
+	SubnetID     string
 	Code         []byte            // the zip holding `bootstrap`
 	Architecture string            // "x86_64" | "arm64"
 	Env          map[string]string // extra function environment

@@ -86,12 +86,30 @@ func isLive(state string) bool {
 
 // ensureInstance adopts the oldest tagged instance or launches one, and
 // waits until a new or pending one is running. A stopped instance stays
-// stopped: the user stopped it, /start is how to start it.
+// stopped: the user stopped it, /start is how to start it. With
+// ReplaceOtherImage, instances of another image are replaced.
 func ensureInstance(ctx context.Context, c Clients, cfg Config, st *status.Status) (string, error) {
 	step := st.Start("ec2 instance")
 	found, err := findInstances(ctx, c, cfg)
 	if err != nil {
 		return "", step.Fail(err)
+	}
+	var stale []ec2types.Instance // of another image, to replace
+	if cfg.ReplaceOtherImage && len(found) > 0 {
+		image, err := resolveImage(ctx, c, cfg)
+		if err != nil {
+			return "", step.Fail(err)
+		}
+		cfg.ImageID = image // launch what was compared
+		var keep []ec2types.Instance
+		for _, in := range found {
+			if aws.ToString(in.ImageId) == image {
+				keep = append(keep, in)
+			} else {
+				stale = append(stale, in)
+			}
+		}
+		found = keep
 	}
 	var id, state, how string
 	if len(found) > 0 {
@@ -114,14 +132,47 @@ func ensureInstance(ctx context.Context, c Clients, cfg Config, st *status.Statu
 		}
 		state = "running"
 	}
-	step.Done(fmt.Sprintf("%s %s %s", id, how, state))
+	replaced, err := replaceInstances(ctx, c, cfg, stale)
+	if err != nil {
+		return "", step.Fail(err)
+	}
+	step.Done(fmt.Sprintf("%s %s %s%s", id, how, state, replaced))
 	return id, nil
+}
+
+// replaceInstances terminates the project's instances of another image
+// once their replacement runs, and says which.
+func replaceInstances(ctx context.Context, c Clients, cfg Config, stale []ec2types.Instance) (string, error) {
+	if len(stale) == 0 {
+		return "", nil
+	}
+	var ids, what []string
+	for _, in := range stale {
+		ids = append(ids, aws.ToString(in.InstanceId))
+		what = append(what, fmt.Sprintf("%s of image %s", aws.ToString(in.InstanceId), aws.ToString(in.ImageId)))
+	}
+	_, err := withRetry(ctx, cfg.Timeouts, nil, func(ctx context.Context) (*ec2.TerminateInstancesOutput, error) {
+		return c.EC2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: ids})
+	})
+	if err != nil {
+		return "", fail(err, "terminate the replaced ec2 instances %v", ids)
+	}
+	for _, id := range ids {
+		if err := waitInstance(ctx, c, cfg, id, "terminated"); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf(" from image %s, replacing %s (terminated)", cfg.ImageID, strings.Join(what, ", ")), nil
 }
 
 func launchInstance(ctx context.Context, c Clients, cfg Config) (string, error) {
 	image, err := resolveImage(ctx, c, cfg)
 	if err != nil {
 		return "", err
+	}
+	var subnet *string
+	if cfg.SubnetID != "" {
+		subnet = aws.String(cfg.SubnetID)
 	}
 	// One token per launch: a retried RunInstances cannot start a second
 	// instance.
@@ -132,6 +183,7 @@ func launchInstance(ctx context.Context, c Clients, cfg Config) (string, error) 
 			InstanceType: ec2types.InstanceType(cfg.InstanceType),
 			MinCount:     aws.Int32(1),
 			MaxCount:     aws.Int32(1),
+			SubnetId:     subnet,
 			ClientToken:  &token,
 			TagSpecifications: []ec2types.TagSpecification{{
 				ResourceType: ec2types.ResourceTypeInstance,
@@ -142,6 +194,9 @@ func launchInstance(ctx context.Context, c Clients, cfg Config) (string, error) 
 			}},
 		})
 	})
+	if hasCode(err, "VPCIdNotSpecified", "MissingInput") && cfg.SubnetID == "" {
+		return "", noDefaultVPC(ctx, c, cfg, err)
+	}
 	if err != nil {
 		return "", fail(err, "launch ec2 instance (%s, image %s)", cfg.InstanceType, image)
 	}
@@ -149,6 +204,27 @@ func launchInstance(ctx context.Context, c Clients, cfg Config) (string, error) 
 		return "", fmt.Errorf("failed to launch ec2 instance: RunInstances returned no instance")
 	}
 	return aws.ToString(out.Instances[0].InstanceId), nil
+}
+
+// noDefaultVPC explains a RunInstances without a subnet in an account (or
+// region) that has no default VPC, naming the subnets there are.
+func noDefaultVPC(ctx context.Context, c Clients, cfg Config, err error) error {
+	var subnets []string
+	out, derr := withRetry(ctx, cfg.Timeouts, nil, func(ctx context.Context) (*ec2.DescribeSubnetsOutput, error) {
+		return c.EC2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{MaxResults: aws.Int32(5)})
+	})
+	if derr == nil {
+		for _, sn := range out.Subnets {
+			subnets = append(subnets, fmt.Sprintf("%s (%s, %s)", aws.ToString(sn.SubnetId), aws.ToString(sn.VpcId), aws.ToString(sn.AvailabilityZone)))
+		}
+	}
+	pick := "no subnet was found in this region: create a default VPC with `aws ec2 create-default-vpc`, then run the target again"
+	if len(subnets) > 0 {
+		first, _, _ := strings.Cut(subnets[0], " ")
+		pick = fmt.Sprintf("choose a subnet for the instance, e.g. APIDRIVEN_SUBNET_ID=%s go tool mage deploy (subnets here: %s), "+
+			"or create a default VPC with `aws ec2 create-default-vpc`", first, strings.Join(subnets, ", "))
+	}
+	return status.WithFix(fmt.Errorf("failed to launch ec2 instance: region %s has no default VPC, so RunInstances needs a subnet: %w", cfg.Region, err), "%s", pick)
 }
 
 func waitInstance(ctx context.Context, c Clients, cfg Config, id, state string) error {
