@@ -4,9 +4,12 @@
 package status
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os/exec"
+	"strings"
 	"sync"
 	"time"
 )
@@ -16,6 +19,22 @@ type Status struct {
 	mu  sync.Mutex
 	w   io.Writer
 	now func() time.Time
+	ctx context.Context // the target's, once Watch is called
+}
+
+// Watch tells the status the target's context: once it is cancelled
+// (Ctrl-C), failing steps stay silent, whatever their error says (a child
+// killed on cancellation exits with "signal: killed").
+func (s *Status) Watch(ctx context.Context) {
+	s.mu.Lock()
+	s.ctx = ctx
+	s.mu.Unlock()
+}
+
+func (s *Status) cancelled() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ctx != nil && s.ctx.Err() != nil
 }
 
 // New reports to w.
@@ -69,8 +88,13 @@ func (st *Step) Done(detail string) {
 }
 
 // Fail prints "✗ name (1.2s): cause" and, when the error carries one, the
-// fix; it returns the error wrapped with the step's name.
+// fix; it returns the error wrapped with the step's name. A step stopped
+// by Ctrl-C prints nothing: the target says so once, in one line (see
+// Interrupted).
 func (st *Step) Fail(err error) error {
+	if Interrupted(err) || st.s.cancelled() {
+		return &StepError{Step: st.name, Err: err, Elapsed: st.elapsed(), Interrupt: true}
+	}
 	st.s.printf("✗ %s (%s): %v\n", st.name, st.elapsed(), err)
 	if fix := FixOf(err); fix != "" {
 		st.s.printf("  → %s\n", fix)
@@ -101,12 +125,36 @@ func (s *Status) printf(format string, args ...any) {
 
 // StepError names the step that failed.
 type StepError struct {
-	Step string
-	Err  error
+	Step    string
+	Err     error
+	// Interrupt: Ctrl-C stopped the step (nothing was printed); Elapsed is
+	// how long it had run.
+	Interrupt bool
+	Elapsed   string
 }
 
 func (e *StepError) Error() string { return e.Step + ": " + e.Err.Error() }
 func (e *StepError) Unwrap() error { return e.Err }
+
+// Interrupted reports whether err comes from Ctrl-C: a cancelled context,
+// or a child process (go build, the localstack CLI) that got the
+// terminal's SIGINT itself, maybe before the context was cancelled.
+func Interrupted(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return true
+	}
+	var ee *exec.ExitError
+	return errors.As(err, &ee) && ee.ProcessState != nil && strings.HasPrefix(ee.ProcessState.String(), "signal: interrupt")
+}
+
+// InterruptedStep is the step Ctrl-C stopped, if any.
+func InterruptedStep(err error) (*StepError, bool) {
+	var se *StepError
+	if errors.As(err, &se) && se.Interrupt {
+		return se, true
+	}
+	return nil, false
+}
 
 // fixError attaches a remedy to an error.
 type fixError struct {
