@@ -63,6 +63,9 @@ func (s *Server) serveLocalStack(w http.ResponseWriter, r *http.Request) {
 			"server_time_utc":      time.Now().UTC().Format("2006-01-02T15:04:05"),
 			"uptime":               int(time.Since(s.started).Seconds()),
 			"persistence":          s.cfg.DataDir != "",
+			// Whether instances of container AMIs run as containers
+			// (-ec2-containers), so a client can tell which mode runs.
+			"ec2_containers": s.cfg.EC2Containers,
 		})
 	default:
 		protocol.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "unknown LocalStack endpoint " + r.URL.Path + "; try /_localstack/health"})

@@ -62,10 +62,11 @@ func CallerIdentity(ctx context.Context, cfg aws.Config) (string, error) {
 // Info is what /_localstack/health and /_localstack/info tell about an
 // endpoint, when it serves them.
 type Info struct {
-	Served  bool              // /_localstack/health answered 200 with JSON
-	Ours    bool              // it is this project's emulator (awsemu)
-	Version string            // LocalStack's or awsemu's version
-	Status  map[string]string // service → "available"/"running"/...
+	Served        bool              // /_localstack/health answered 200 with JSON
+	Ours          bool              // it is this project's emulator (awsemu)
+	Version       string            // LocalStack's or awsemu's version
+	Status        map[string]string // service → "available"/"running"/...
+	EC2Containers bool              // our emulator runs with -ec2-containers
 }
 
 // Health reads /_localstack/health (and /_localstack/info to tell our
@@ -82,10 +83,12 @@ func Health(ctx context.Context, endpoint string) (Info, error) {
 	}
 	info := Info{Served: true, Version: h.Version, Status: h.Services}
 	var i struct {
-		Version string `json:"version"`
+		Version       string `json:"version"`
+		EC2Containers bool   `json:"ec2_containers"`
 	}
 	if ok, err := getJSON(ctx, endpoint+"/_localstack/info", &i); err == nil && ok {
 		info.Ours = strings.HasPrefix(i.Version, "api-driven-emulator")
+		info.EC2Containers = info.Ours && i.EC2Containers
 	}
 	return info, nil
 }
