@@ -19,13 +19,15 @@ import (
 
 	"github.com/apidriven/api-driven/backend/probe"
 	"github.com/apidriven/api-driven/build"
+	"github.com/apidriven/api-driven/internal/checkout"
 	"github.com/apidriven/api-driven/internal/status"
 )
 
 const (
 	// DefaultImage is the last LocalStack image that starts without a token.
 	DefaultImage = "localstack/localstack:4.14.0"
-	// ContainerName is the container this project creates and removes.
+	// ContainerName starts the container this project creates and
+	// removes; the checkout's ID follows (apidriven-localstack-1a2b3c4d).
 	ContainerName = "apidriven-localstack"
 	// Label marks containers this project manages; others are never touched.
 	Label = "io.github.apidriven.managed"
@@ -42,8 +44,12 @@ type Options struct {
 	UseCLI           bool     // run the `localstack` CLI instead of the Engine API
 	LambdaArch       string   // "x86_64" | "arm64"; default: the host's
 	ExtraEnv         []string // more container environment (e.g. LAMBDA_DOCKER_FLAGS)
-	ContainerName    string   // default ContainerName
-	ReadyTimeout     time.Duration
+	ContainerName    string   // default ContainerName-<checkout ID>
+	DockerSocket     string   // the engine's socket on this machine; default /var/run/docker.sock
+	// OwnEmulator reports whether this project's embedded emulator runs
+	// (it would hold the port), so the fix can name `go tool mage down`.
+	OwnEmulator  func() bool
+	ReadyTimeout time.Duration
 	Status           *status.Status
 }
 
@@ -62,7 +68,10 @@ func New(o Options) *Provider {
 		o.ReadyTimeout = 3 * time.Minute
 	}
 	if o.ContainerName == "" {
-		o.ContainerName = ContainerName
+		o.ContainerName = ContainerName + "-" + checkout.ID(o.Root)
+	}
+	if o.DockerSocket == "" {
+		o.DockerSocket = "/var/run/docker.sock"
 	}
 	return &Provider{o: o}
 }
@@ -113,13 +122,18 @@ func (p *Provider) Up(ctx context.Context) error {
 		return step.Fail(err)
 	}
 	if c != nil && c.State.Running {
-		if err := p.waitReady(ctx, cli); err != nil {
-			return step.Fail(err)
+		why := p.mismatch(c)
+		if why == "" {
+			if err := p.waitReady(ctx, p.containerAlive(cli)); err != nil {
+				return step.Fail(err)
+			}
+			step.Done("already running (container " + p.o.ContainerName + "), reusing it")
+			return nil
 		}
-		step.Done("already running (container " + p.o.ContainerName + "), reusing it")
-		return nil
+		// Ours, so ours to restart: LocalStack reads its settings at start-up.
+		p.o.Status.Infof("container %s runs without what this run needs (%s): restarting it", p.o.ContainerName, why)
 	}
-	if c != nil { // exited earlier: LocalStack is ephemeral, start afresh
+	if c != nil { // exited earlier, or started with other settings: start afresh
 		if c.State.ExitCode == ExitAuthRequired {
 			p.o.Status.Infof("the previous %s exited with code 55 (auth token required)", p.o.ContainerName)
 		}
@@ -136,7 +150,7 @@ func (p *Provider) Up(ctx context.Context) error {
 	if err := p.run(ctx, cli); err != nil {
 		return step.Fail(err)
 	}
-	if err := p.waitReady(ctx, cli); err != nil {
+	if err := p.waitReady(ctx, p.containerAlive(cli)); err != nil {
 		return step.Fail(err)
 	}
 	step.Done(fmt.Sprintf("running at %s (container %s)", p.o.Endpoint, p.o.ContainerName))
@@ -150,6 +164,10 @@ func (p *Provider) checkPortFree(ctx context.Context) error {
 	}
 	switch found.Kind {
 	case probe.AWS:
+		if found.Info.Ours && p.o.OwnEmulator != nil && p.o.OwnEmulator() {
+			return status.WithFix(fmt.Errorf("this project's own emulator (the embedded backend) runs at %s, so LocalStack cannot start there", p.o.Endpoint),
+				"stop it with `go tool mage down`, then run `APIDRIVEN_BACKEND=localstack go tool mage all` (what was deployed on the emulator does not move to LocalStack: all deploys it again)")
+		}
 		return status.WithFix(fmt.Errorf("an AWS-compatible endpoint not started by this project already answers at %s", p.o.Endpoint),
 			"use it with APIDRIVEN_BACKEND=auto, stop it, or pick another port: AWS_ENDPOINT_URL=%s", probe.OtherEndpoint(p.o.Endpoint))
 	case probe.NonAWS:
@@ -176,12 +194,12 @@ func (p *Provider) run(ctx context.Context, cli *client.Client) error {
 		Config: &container.Config{
 			Image:        p.o.Image,
 			Env:          env,
-			Labels:       map[string]string{Label: "true"},
+			Labels:       map[string]string{Label: "true", checkout.Label: checkout.ID(p.o.Root)},
 			ExposedPorts: network.PortSet{edge: {}},
 		},
 		HostConfig: &container.HostConfig{
 			PortBindings: network.PortMap{edge: {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: port}}},
-			Binds:        []string{"/var/run/docker.sock:/var/run/docker.sock"},
+			Binds:        []string{p.socketBind()},
 		},
 	})
 	if err != nil {
@@ -195,22 +213,18 @@ func (p *Provider) run(ctx context.Context, cli *client.Client) error {
 	return nil
 }
 
-func (p *Provider) waitReady(ctx context.Context, cli *client.Client) error {
+// waitReady waits until LocalStack answers STS and its health route;
+// alive, when set, stops the wait at once with its error (the container
+// exited).
+func (p *Provider) waitReady(ctx context.Context, alive func(context.Context) error) error {
 	cfg, err := probe.AWSConfig(ctx, p.o.Endpoint, p.o.Region)
 	if err != nil {
 		return err
 	}
 	return probe.Wait(ctx, p.o.Status, "LocalStack at "+p.o.Endpoint, p.o.ReadyTimeout, func(ctx context.Context) error {
-		if cli != nil {
-			c, err := ours(ctx, cli, p.o.ContainerName)
-			if err != nil {
-				return err
-			}
-			if c == nil {
-				return probe.Permanent(fmt.Errorf("container %s disappeared", p.o.ContainerName))
-			}
-			if !c.State.Running {
-				return probe.Permanent(Exited(c.State.ExitCode, logsTail(ctx, cli, p.o.ContainerName, 12)))
+		if alive != nil {
+			if err := alive(ctx); err != nil {
+				return probe.Permanent(err)
 			}
 		}
 		if _, err := probe.CallerIdentity(ctx, cfg); err != nil {
@@ -227,9 +241,27 @@ func (p *Provider) waitReady(ctx context.Context, cli *client.Client) error {
 	})
 }
 
-// Exited explains a LocalStack container that stopped on its own; exit
-// code 55 is the auth-token requirement of images released since 2026-03-23.
-func Exited(code int, logs string) error {
+// containerAlive fails once the project's container is gone or exited.
+func (p *Provider) containerAlive(cli *client.Client) func(context.Context) error {
+	return func(ctx context.Context) error {
+		c, err := ours(ctx, cli, p.o.ContainerName)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			return fmt.Errorf("container %s disappeared", p.o.ContainerName)
+		}
+		if !c.State.Running {
+			return Exited(p.o.ContainerName, c.State.ExitCode, logsTail(ctx, cli, p.o.ContainerName, 12))
+		}
+		return nil
+	}
+}
+
+// Exited explains a LocalStack container (name) that stopped on its own;
+// exit code 55 is the auth-token requirement of images released since
+// 2026-03-23.
+func Exited(name string, code int, logs string) error {
 	if code == ExitAuthRequired {
 		return status.WithFix(fmt.Errorf("LocalStack exited with code 55: this image requires an auth token "+
 			"(LocalStack images released since 2026-03-23 do not start without LOCALSTACK_AUTH_TOKEN)\n%s", logs),
@@ -237,7 +269,7 @@ func Exited(code int, logs string) error {
 				"or set LOCALSTACK_AUTH_TOKEN=<your token from app.localstack.cloud>, or use APIDRIVEN_BACKEND=embedded", DefaultImage)
 	}
 	return status.WithFix(fmt.Errorf("LocalStack exited with code %d during start-up\n%s", code, logs),
-		"see `docker logs %s`; or use APIDRIVEN_BACKEND=embedded", ContainerName)
+		"see `docker logs %s`; or use APIDRIVEN_BACKEND=embedded", name)
 }
 
 // Down stops and removes the container this project created.

@@ -171,7 +171,7 @@ func TestExit55IsExplained(t *testing.T) {
 }
 
 func TestOtherExitCode(t *testing.T) {
-	err := localstack.Exited(1, "  boom")
+	err := localstack.Exited("apidriven-localstack-test", 1, "  boom")
 	if !strings.Contains(err.Error(), "code 1") || strings.Contains(status.FixOf(err), "AUTH_TOKEN") {
 		t.Fatalf("err %v fix %q", err, status.FixOf(err))
 	}
