@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/apidriven/api-driven/backend/localstack"
 	"github.com/apidriven/api-driven/backend/probe"
 	"github.com/apidriven/api-driven/build"
+	"github.com/apidriven/api-driven/internal/status"
 )
 
 // External is an AWS-compatible endpoint this project did not start
@@ -66,7 +68,37 @@ func (e *External) Up(ctx context.Context) error {
 	if err != nil {
 		return step.Fail(err)
 	}
+	if err := e.checkEC2Containers(ctx); err != nil {
+		return step.Fail(err)
+	}
+	if e.kind == "localstack" {
+		if err := localstack.CheckForeign(ctx, e.s.Endpoint, localStackEnv(e.s)); err != nil {
+			return step.Fail(err)
+		}
+	}
 	step.Done(fmt.Sprintf("%s already answers here; using it as it is (not started by this project, never stopped by it)", e.label))
+	return nil
+}
+
+// checkEC2Containers refuses an endpoint that cannot back the instance
+// with a container when APIDRIVEN_EC2_CONTAINERS=1 asks for it: it is not
+// ours to restart, so the fix names the commands.
+func (e *External) checkEC2Containers(ctx context.Context) error {
+	if !e.s.EC2Containers || e.s.Target == "docker" {
+		return nil
+	}
+	why := fmt.Sprintf("APIDRIVEN_EC2_CONTAINERS=1%s needs an emulator running with -ec2-containers", e.s.Source("APIDRIVEN_EC2_CONTAINERS"))
+	if e.kind != "embedded" {
+		return status.WithFix(fmt.Errorf("%s, but %s answers at %s (not started by this project)", why, e.label, e.s.Endpoint),
+			"stop it and run `APIDRIVEN_EC2_CONTAINERS=1 go tool mage all` to start this project's emulator there, or run `APIDRIVEN_EC2_CONTAINERS=0 go tool mage all` to use it with plain instances")
+	}
+	info, err := probe.Health(ctx, e.s.Endpoint)
+	if err != nil || !info.EC2Containers {
+		_, port, _ := probe.HostPort(e.s.Endpoint)
+		return status.WithFix(fmt.Errorf("%s, but the api-driven emulator at %s was started without it, and not by this project", why, e.s.Endpoint),
+			"restart it with the mode yourself (awsemu -addr 127.0.0.1:%s -ec2-containers), or stop it and run `APIDRIVEN_EC2_CONTAINERS=1 go tool mage all`, "+
+				"or run `APIDRIVEN_EC2_CONTAINERS=0 go tool mage all` to use it with plain instances", port)
+	}
 	return nil
 }
 

@@ -21,7 +21,7 @@ func TestTargetSettings(t *testing.T) {
 	if err != nil || s.Target != "docker" {
 		t.Fatalf("docker target: %q, %v", s.Target, err)
 	}
-	if got := localStackEnv(s); len(got) != 1 || got[0] != "LAMBDA_DOCKER_FLAGS=-v /var/run/docker.sock:/var/run/docker.sock --user root" {
+	if got := localStackEnv(s); len(got) != 2 || got[0] != "LAMBDA_DOCKER_FLAGS=-v /var/run/docker.sock:/var/run/docker.sock" || got[1] != "LAMBDA_INIT_USER=root" {
 		t.Errorf("LocalStack env %q", got)
 	}
 	t.Setenv("DOCKER_HOST", "unix:///run/user/1000/docker.sock")

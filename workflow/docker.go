@@ -2,16 +2,21 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
 	"github.com/apidriven/api-driven/backend"
+	"github.com/apidriven/api-driven/backend/embedded"
 	"github.com/apidriven/api-driven/dockertarget"
+	"github.com/apidriven/api-driven/emulator/ec2/containers"
 	"github.com/apidriven/api-driven/internal/status"
 	"github.com/apidriven/api-driven/lambda/handler"
 	"github.com/apidriven/api-driven/provision"
@@ -81,7 +86,7 @@ func (p *Project) deployDocker(ctx context.Context, kind string, cfg *provision.
 		return nil, err
 	}
 	cfg.Target, cfg.ContainerName = provision.TargetDocker, c.Name
-	cfg.Env = dockerFunctionEnv(kind)
+	cfg.Env = dockerFunctionEnv(kind, o.FunctionLabel())
 	return c, nil
 }
 
@@ -103,8 +108,8 @@ func (p *Project) previousPort(name string) int {
 // runs it as a local process with only its own environment, so a
 // DOCKER_HOST the user set must be passed on; LocalStack runs it in a
 // Lambda container where `up` mounted the socket at the default path.
-func dockerFunctionEnv(kind string) map[string]string {
-	env := map[string]string{handler.EnvContainerLabel: dockertarget.Label}
+func dockerFunctionEnv(kind, label string) map[string]string {
+	env := map[string]string{handler.EnvContainerLabel: label}
 	switch {
 	case kind == provision.BackendLocalStack:
 		env[handler.EnvDockerHost] = "unix:///var/run/docker.sock"
@@ -187,8 +192,50 @@ func (p *Project) cleanDocker(ctx context.Context, target string, o *provision.O
 			step.Done("(" + strings.Join(removed, ", ") + ")")
 		}
 	}
-	if len(errs) > 0 {
-		return errs[0]
+	return errors.Join(errs...)
+}
+
+// cleanEC2Containers removes containers the emulator of this checkout
+// created for EC2 instances (owner label derived from its data dir) and
+// left behind: once that emulator is stopped, nothing else will.
+func (p *Project) cleanEC2Containers(ctx context.Context) error {
+	dataDir := filepath.Join(p.StateDir(), "emulator-data")
+	if _, err := os.Stat(dataDir); err != nil {
+		return nil // this checkout never ran the emulator
 	}
+	if embedded.New(embedded.Options{StateDir: p.StateDir()}).Started() {
+		return nil // its emulator still runs and owns them
+	}
+	cli, err := dockertarget.Connect(ctx)
+	if err != nil {
+		return nil // no engine, no containers
+	}
+	defer cli.Close()
+	owner := containers.OwnerFor(dataDir)
+	list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true,
+		Filters: make(client.Filters).Add("label", containers.LabelOwner+"="+owner, containers.LabelComponent+"="+containers.Component)})
+	if err != nil || len(list.Items) == 0 {
+		return nil
+	}
+	step := p.Status.Start("remove containers left by the emulator's instances")
+	var names, errs []string
+	for _, c := range list.Items {
+		if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true}); err != nil && !cerrdefs.IsNotFound(err) {
+			errs = append(errs, err.Error())
+			continue
+		}
+		names = append(names, strings.TrimPrefix(firstName(c.Names), "/"))
+	}
+	if len(errs) > 0 {
+		return step.Fail(fmt.Errorf("failed to remove: %s", strings.Join(errs, "; ")))
+	}
+	step.Done("(" + strings.Join(names, ", ") + ")")
 	return nil
+}
+
+func firstName(names []string) string {
+	if len(names) == 0 {
+		return "?"
+	}
+	return names[0]
 }

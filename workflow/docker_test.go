@@ -12,15 +12,15 @@ import (
 
 func TestDockerFunctionEnv(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "")
-	if env := dockerFunctionEnv("embedded"); len(env) != 1 || env["CONTAINER_LABEL"] != "io.github.apidriven.managed=true" {
+	if env := dockerFunctionEnv("embedded", "io.github.apidriven.checkout=1a2b3c4d"); len(env) != 1 || env["CONTAINER_LABEL"] != "io.github.apidriven.checkout=1a2b3c4d" {
 		t.Errorf("embedded without DOCKER_HOST: %v", env)
 	}
 	t.Setenv("DOCKER_HOST", "unix:///run/user/1000/docker.sock")
-	if env := dockerFunctionEnv("embedded"); env["DOCKER_HOST"] != "unix:///run/user/1000/docker.sock" {
+	if env := dockerFunctionEnv("embedded", "k=v"); env["DOCKER_HOST"] != "unix:///run/user/1000/docker.sock" {
 		t.Errorf("embedded passes the user's DOCKER_HOST on: %v", env)
 	}
 	// In a LocalStack Lambda container the socket is mounted at the default path.
-	if env := dockerFunctionEnv("localstack"); env["DOCKER_HOST"] != "unix:///var/run/docker.sock" {
+	if env := dockerFunctionEnv("localstack", "k=v"); env["DOCKER_HOST"] != "unix:///var/run/docker.sock" {
 		t.Errorf("localstack: %v", env)
 	}
 }

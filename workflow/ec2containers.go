@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/apidriven/api-driven/backend"
-	"github.com/apidriven/api-driven/backend/embedded"
 	"github.com/apidriven/api-driven/dockertarget"
 	"github.com/apidriven/api-driven/emulator/ec2/containers"
 	"github.com/apidriven/api-driven/internal/status"
@@ -23,7 +22,7 @@ import (
 // useEC2Containers reports whether this deploy launches a container-backed
 // instance.
 func useEC2Containers(b backend.Provider, s backend.Settings) bool {
-	return s.Target != provision.TargetDocker && backend.Kind(b) == provision.BackendEmbedded && embedded.EC2ContainersFromEnv()
+	return s.Target != provision.TargetDocker && backend.Kind(b) == provision.BackendEmbedded && s.EC2Containers
 }
 
 // prepareEC2Containers makes sure the image exists and points the instance

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/apidriven/api-driven/internal/status"
 )
@@ -13,14 +14,25 @@ import (
 
 // current runs fn on the current project. A failed step has printed its
 // cause and fix already; any other error is printed here the same way, so
-// the user always sees what failed and what to do (mage then exits 1).
-func current(target string, fn func(*Project) error) error {
+// the user always sees what failed and what to do. Ctrl-C (ctx cancelled)
+// gives one line instead. Mage then prints the returned error once more
+// as "Error: …" and exits 1, so that error is kept to one line.
+func current(ctx context.Context, target string, fn func(*Project) error) error {
 	p, err := Current()
 	if err == nil {
+		p.Status.Watch(ctx)
 		err = fn(p)
 	}
 	if err == nil {
 		return nil
+	}
+	if se, ok := status.InterruptedStep(err); ok || ctx.Err() != nil || status.Interrupted(err) {
+		during := ""
+		if ok {
+			during = fmt.Sprintf(" during %s (%s)", se.Step, se.Elapsed)
+		}
+		fmt.Printf("✗ %s interrupted (Ctrl-C)%s: stopped cleanly; `go tool mage %s` carries on from there\n", target, during, target)
+		return errors.New("interrupted")
 	}
 	var se *status.StepError
 	if !errors.As(err, &se) {
@@ -29,27 +41,37 @@ func current(target string, fn func(*Project) error) error {
 			fmt.Printf("  → %s\n", fix)
 		}
 	}
-	return err
+	return firstLine{err}
 }
+
+// firstLine is an error as mage repeats it: its first line only (the rest,
+// a build log or pip's, was printed with the ✗ line).
+type firstLine struct{ err error }
+
+func (e firstLine) Error() string {
+	msg, _, _ := strings.Cut(e.err.Error(), "\n")
+	return msg
+}
+func (e firstLine) Unwrap() error { return e.err }
 
 // All runs up, build and deploy, then prints the URLs and the state.
 func All(ctx context.Context) error {
-	return current("all", func(p *Project) error { return p.All(ctx) })
+	return current(ctx, "all", func(p *Project) error { return p.All(ctx) })
 }
 
 // Up makes the backend ready.
 func Up(ctx context.Context) error {
-	return current("up", func(p *Project) error { _, _, err := p.Up(ctx); return err })
+	return current(ctx, "up", func(p *Project) error { _, _, err := p.Up(ctx); return err })
 }
 
 // Build builds the function zip for the backend's platform.
 func Build(ctx context.Context) error {
-	return current("build", func(p *Project) error { _, err := p.Build(ctx); return err })
+	return current(ctx, "build", func(p *Project) error { _, err := p.Build(ctx); return err })
 }
 
 // Deploy provisions everything and writes .apidriven/outputs.json.
 func Deploy(ctx context.Context) error {
-	return current("deploy", func(p *Project) error {
+	return current(ctx, "deploy", func(p *Project) error {
 		out, err := p.Deploy(ctx)
 		if err == nil {
 			p.printURLs(out)
@@ -60,38 +82,40 @@ func Deploy(ctx context.Context) error {
 
 // Smoke proves the routes.
 func Smoke(ctx context.Context) error {
-	return current("smoke", func(p *Project) error { return p.Smoke(ctx) })
+	return current(ctx, "smoke", func(p *Project) error { return p.Smoke(ctx) })
 }
 
 // Clean removes everything.
 func Clean(ctx context.Context) error {
-	return current("clean", func(p *Project) error { return p.Clean(ctx) })
+	return current(ctx, "clean", func(p *Project) error { return p.Clean(ctx) })
 }
 
 // Image builds the docker target's image.
 func Image(ctx context.Context) error {
-	return current("image", func(p *Project) error { return p.Image(ctx) })
+	return current(ctx, "image", func(p *Project) error { return p.Image(ctx) })
 }
 
 // Install prepares the backend.
 func Install(ctx context.Context) error {
-	return current("install", func(p *Project) error { return p.Install(ctx) })
+	return current(ctx, "install", func(p *Project) error { return p.Install(ctx) })
 }
 
 // Public makes the port public in a Codespace.
 func Public(ctx context.Context) error {
-	return current("public", func(p *Project) error { return p.Public(ctx) })
+	return current(ctx, "public", func(p *Project) error { return p.Public(ctx) })
 }
 
 // Down stops the backend this project started.
 func Down(ctx context.Context) error {
-	return current("down", func(p *Project) error { return p.Down(ctx) })
+	return current(ctx, "down", func(p *Project) error { return p.Down(ctx) })
 }
 
 // Outputs prints outputs.json.
-func Outputs() error { return current("outputs", func(p *Project) error { return p.Outputs() }) }
+func Outputs() error {
+	return current(context.Background(), "outputs", func(p *Project) error { return p.Outputs() })
+}
 
 // Test runs vet and the race-enabled tests.
 func Test(ctx context.Context) error {
-	return current("test", func(p *Project) error { return p.Test(ctx) })
+	return current(ctx, "test", func(p *Project) error { return p.Test(ctx) })
 }

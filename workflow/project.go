@@ -26,7 +26,8 @@ type Project struct {
 	Out    io.Writer
 	Status *status.Status
 
-	dockerChecked bool // up found the Docker engine (docker target)
+	dockerChecked bool   // up found the Docker engine (docker target)
+	serving       string // who serves the deployment, for the URLs' header
 }
 
 // Current is the project around the working directory (mage runs targets
@@ -84,7 +85,11 @@ func provisionConfig(b backend.Provider, s backend.Settings, platform build.Plat
 		Region:       s.Region,
 		Stage:        os.Getenv("APIDRIVEN_STAGE"),
 		TagValue:     os.Getenv("APIDRIVEN_TAG_VALUE"),
+		SubnetID:     strings.TrimSpace(os.Getenv("APIDRIVEN_SUBNET_ID")),
 		Architecture: platform.LambdaArch(),
+		// An api-driven emulator switches between plain and container
+		// instances by image: the instance must run the image asked for.
+		ReplaceOtherImage: backend.Kind(b) == provision.BackendEmbedded,
 	}
 }
 
@@ -134,10 +139,14 @@ func (p *Project) ReadOutputs() (*provision.Outputs, error) {
 
 // printURLs shows the three URLs, plus the forwarded ones in a Codespace.
 func (p *Project) printURLs(o *provision.Outputs) {
+	serving := p.serving
+	if serving == "" {
+		serving = o.Backend + " backend"
+	}
 	if o.Target == provision.TargetDocker {
-		fmt.Fprintf(p.Out, "\nURLs (%s backend, docker container %s):\n", o.Backend, o.ContainerName)
+		fmt.Fprintf(p.Out, "\nURLs (%s, docker container %s):\n", serving, o.ContainerName)
 	} else {
-		fmt.Fprintf(p.Out, "\nURLs (%s backend, instance %s):\n", o.Backend, o.InstanceID)
+		fmt.Fprintf(p.Out, "\nURLs (%s, instance %s):\n", serving, o.InstanceID)
 	}
 	fmt.Fprintf(p.Out, "  start   %s\n  stop    %s\n  status  %s\n", o.URLs.Start, o.URLs.Stop, o.URLs.Status)
 	if o.ContainerURL != "" {
@@ -154,6 +163,15 @@ func (p *Project) printURLs(o *provision.Outputs) {
 		fmt.Fprintf(p.Out, "  Forwarded ports are private by default; to open them without signing in, run `go tool mage public`\n")
 		fmt.Fprintf(p.Out, "  (or: gh codespace ports visibility %s:public -c $CODESPACE_NAME).\n", cs.port)
 	}
+}
+
+// serving says who serves a deployment: the backend this project runs,
+// or what it found running and uses as it is.
+func serving(b backend.Provider) string {
+	if e, ok := b.(*backend.External); ok {
+		return e.Describe() + " at " + e.Endpoint() + ", not started by this project"
+	}
+	return b.Name() + " backend"
 }
 
 // machine is what the routes drive, for messages.

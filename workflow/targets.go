@@ -18,6 +18,7 @@ import (
 	"github.com/apidriven/api-driven/build"
 	"github.com/apidriven/api-driven/dockertarget"
 	"github.com/apidriven/api-driven/internal/status"
+	"github.com/apidriven/api-driven/internal/sticky"
 	"github.com/apidriven/api-driven/provision"
 	"github.com/apidriven/api-driven/smoke"
 )
@@ -32,6 +33,10 @@ func (p *Project) Up(ctx context.Context) (backend.Provider, backend.Settings, e
 		return nil, s, err
 	}
 	if err := b.Up(ctx); err != nil {
+		return nil, s, err
+	}
+	// What runs now is what later targets act on, unless told otherwise.
+	if err := sticky.Save(p.StateDir(), s.Sticky()); err != nil {
 		return nil, s, err
 	}
 	return b, s, nil
@@ -58,6 +63,7 @@ func (p *Project) Deploy(ctx context.Context) (*provision.Outputs, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.serving = serving(b)
 	res, err := p.buildFor(ctx, b)
 	if err != nil {
 		return nil, err
@@ -175,12 +181,40 @@ func (p *Project) Smoke(ctx context.Context) error {
 
 // Clean deletes every resource the project created (found by name and
 // tag, with or without outputs.json), stops the backend if this project
-// started it, and removes .apidriven/. Running it twice is fine.
+// started it, and removes .apidriven/. Running it twice is fine. A failed
+// step does not stop the others: the backend is stopped all the same, and
+// clean then fails naming every step that failed, keeping .apidriven/ (it
+// tells the next clean where to look).
 func (p *Project) Clean(ctx context.Context) error {
 	b, s, err := p.backend(ctx)
 	if err != nil {
 		return err
 	}
+	var failed []error
+	if err := p.cleanResources(ctx, b, s); err != nil {
+		failed = append(failed, err)
+	}
+	o, _ := p.ReadOutputs() // names a container deployed under other settings, if any
+	if err := p.cleanDocker(ctx, s.Target, o); err != nil {
+		failed = append(failed, err)
+	}
+	if _, external := b.(*backend.External); b.Started() || external {
+		if err := b.Down(ctx); err != nil { // External.Down only says it leaves it running
+			failed = append(failed, err)
+		}
+	}
+	if err := p.cleanEC2Containers(ctx); err != nil {
+		failed = append(failed, err)
+	}
+	if len(failed) > 0 {
+		return cleanFailed(failed)
+	}
+	return p.removeState()
+}
+
+// cleanResources deletes the project's resources where the backend
+// answers.
+func (p *Project) cleanResources(ctx context.Context, b backend.Provider, s backend.Settings) error {
 	reachable := b.Name() == "aws"
 	if !reachable {
 		found, err := probe.Classify(ctx, b.Endpoint(), s.Region)
@@ -189,33 +223,49 @@ func (p *Project) Clean(ctx context.Context) error {
 		}
 		reachable = found.Kind == probe.AWS
 	}
-	if reachable {
-		c, err := clients(ctx, b.Endpoint(), s.Region)
-		if err != nil {
-			return err
-		}
-		removed, err := provision.Clean(ctx, c, provisionConfig(b, s, b.BuildPlatform()), p.Status)
-		if err != nil {
-			return err
-		}
-		if len(removed) == 0 {
-			p.Status.Infof("no api-driven resources at %s", orAWS(b.Endpoint()))
-		} else {
-			p.Status.Infof("deleted: %s", strings.Join(removed, ", "))
-		}
-	} else {
+	if !reachable {
 		p.Status.Infof("nothing answers at %s: no resources to delete there (an emulator's state under .apidriven/ goes with it)", b.Endpoint())
+		return nil
 	}
-	o, _ := p.ReadOutputs() // names a container deployed under other settings, if any
-	if err := p.cleanDocker(ctx, s.Target, o); err != nil {
+	c, err := clients(ctx, b.Endpoint(), s.Region)
+	if err != nil {
 		return err
 	}
-	if _, external := b.(*backend.External); b.Started() || external {
-		if err := b.Down(ctx); err != nil { // External.Down only says it leaves it running
-			return err
-		}
+	removed, err := provision.Clean(ctx, c, provisionConfig(b, s, b.BuildPlatform()), p.Status)
+	switch {
+	case len(removed) > 0:
+		p.Status.Infof("deleted: %s", strings.Join(removed, ", "))
+	case err == nil:
+		p.Status.Infof("no api-driven resources at %s", orAWS(b.Endpoint()))
 	}
-	return p.removeState()
+	return err
+}
+
+// cleanFailed is clean's error once everything else ran: the failed steps
+// by name (each printed its cause and fix already) and what to do.
+func cleanFailed(errs []error) error {
+	var names []string
+	for _, err := range errs {
+		names = append(names, stepNames(err)...)
+	}
+	return status.WithFix(fmt.Errorf("%d step(s) failed: %s; everything else was removed or stopped, and .apidriven/ is kept for the next clean",
+		len(names), strings.Join(names, ", ")), "fix the cause printed above each ✗ line, then run `go tool mage clean` again")
+}
+
+// stepNames lists the steps an error (possibly joined) names.
+func stepNames(err error) []string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var names []string
+		for _, e := range j.Unwrap() {
+			names = append(names, stepNames(e)...)
+		}
+		return names
+	}
+	var se *status.StepError
+	if errors.As(err, &se) {
+		return []string{se.Step}
+	}
+	return []string{err.Error()}
 }
 
 // removeState deletes .apidriven/ and says what was in it.

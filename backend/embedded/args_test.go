@@ -5,17 +5,13 @@ import (
 	"testing"
 )
 
-// TestArgsEC2Containers: APIDRIVEN_EC2_CONTAINERS=1 starts the emulator in
-// container mode; anything else does not.
+// TestArgsEC2Containers: the EC2 container mode starts the emulator with
+// -ec2-containers; without it, the flag is absent.
 func TestArgsEC2Containers(t *testing.T) {
-	for _, tt := range []struct {
-		env  string
-		want bool
-	}{{"1", true}, {"true", true}, {"", false}, {"0", false}} {
-		t.Setenv("APIDRIVEN_EC2_CONTAINERS", tt.env)
-		p := New(Options{StateDir: t.TempDir()})
-		if got := slices.Contains(p.args("127.0.0.1:4566"), "-ec2-containers"); got != tt.want {
-			t.Errorf("APIDRIVEN_EC2_CONTAINERS=%q: -ec2-containers passed = %v, want %v", tt.env, got, tt.want)
+	for _, on := range []bool{true, false} {
+		p := New(Options{StateDir: t.TempDir(), EC2Containers: on})
+		if got := slices.Contains(p.args("127.0.0.1:4566"), "-ec2-containers"); got != on {
+			t.Errorf("EC2Containers=%v: -ec2-containers passed = %v", on, got)
 		}
 	}
 }

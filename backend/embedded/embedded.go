@@ -29,8 +29,8 @@ type Options struct {
 	TransitionDelay string        // -transition-delay; "" keeps the emulator's default
 	ReadyTimeout    time.Duration // default 60s
 	// EC2Containers starts the emulator with -ec2-containers: instances of
-	// container AMIs run as Docker containers. New sets it when
-	// APIDRIVEN_EC2_CONTAINERS is 1 or true.
+	// container AMIs run as Docker containers (APIDRIVEN_EC2_CONTAINERS=1).
+	// Up restarts an emulator it started without the mode.
 	EC2Containers bool
 	Status        *status.Status
 }
@@ -43,20 +43,7 @@ func New(o Options) *Provider {
 	if o.ReadyTimeout == 0 {
 		o.ReadyTimeout = 60 * time.Second
 	}
-	if EC2ContainersFromEnv() {
-		o.EC2Containers = true
-	}
 	return &Provider{o: o}
-}
-
-// EC2ContainersFromEnv reports whether APIDRIVEN_EC2_CONTAINERS asks for
-// EC2 instances backed by Docker containers.
-func EC2ContainersFromEnv() bool {
-	switch strings.ToLower(strings.TrimSpace(os.Getenv("APIDRIVEN_EC2_CONTAINERS"))) {
-	case "1", "true", "yes", "on":
-		return true
-	}
-	return false
 }
 
 func (p *Provider) Name() string     { return "embedded" }
@@ -119,8 +106,16 @@ func (p *Provider) Up(ctx context.Context) error {
 		if err := p.waitReady(ctx, nil); err != nil {
 			return step.Fail(err)
 		}
-		step.Done(fmt.Sprintf("already running at %s (pid %d), reusing it", p.o.Endpoint, pid))
-		return nil
+		if !p.o.EC2Containers || p.hasEC2Containers(ctx) {
+			step.Done(fmt.Sprintf("already running at %s (pid %d), reusing it", p.o.Endpoint, pid))
+			return nil
+		}
+		// Started by us without the mode: restart it with the mode; its
+		// state is on disk, so every resource survives the restart.
+		step.Done(fmt.Sprintf("running at %s (pid %d) without -ec2-containers: restarting it with the mode (APIDRIVEN_EC2_CONTAINERS=1)", p.o.Endpoint, pid))
+		if err := p.Down(ctx); err != nil {
+			return err
+		}
 	}
 	_ = os.Remove(p.pidFile()) // stale
 	if err := p.checkPortFree(ctx); err != nil {
@@ -137,8 +132,19 @@ func (p *Provider) Up(ctx context.Context) error {
 	if err := p.waitReady(ctx, exited); err != nil {
 		return step.Fail(err)
 	}
-	step.Done(fmt.Sprintf("running at %s (pid %d, log %s)", p.o.Endpoint, pid, rel(p.o.Root, p.LogFile())))
+	mode := ""
+	if p.o.EC2Containers {
+		mode = ", instances of container AMIs run as containers"
+	}
+	step.Done(fmt.Sprintf("running at %s (pid %d, log %s%s)", p.o.Endpoint, pid, rel(p.o.Root, p.LogFile()), mode))
 	return nil
+}
+
+// hasEC2Containers asks the running emulator whether it runs with
+// -ec2-containers.
+func (p *Provider) hasEC2Containers(ctx context.Context) bool {
+	info, err := probe.Health(ctx, p.o.Endpoint)
+	return err == nil && info.EC2Containers
 }
 
 func (p *Provider) listenAddr() (string, error) {
