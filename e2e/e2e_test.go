@@ -114,6 +114,15 @@ func TestAutoUsesForeignEndpoint(t *testing.T) {
 	if !strings.Contains(out, "already answers here; using it as it is") {
 		t.Errorf("auto should say it uses the running endpoint")
 	}
+	if !strings.Contains(out, "URLs (an api-driven emulator at "+endpoint+", not started by this project, instance i-") || strings.Contains(out, "(embedded backend") {
+		t.Errorf("the URLs' header should say who serves them")
+	}
+	// The EC2 container mode needs that emulator restarted: not ours to
+	// do, so up stops with the commands and leaves it running.
+	if out, err := r.with("APIDRIVEN_EC2_CONTAINERS=1").mage(t, "up"); err == nil ||
+		!strings.Contains(out, "was started without it, and not by this project") || !strings.Contains(out, "awsemu -addr 127.0.0.1:") {
+		t.Errorf("up in the EC2 container mode on a foreign emulator without it should stop with the command (err %v)", err)
+	}
 	if _, err := os.Stat(filepath.Join(dir, ".apidriven", "emulator.pid")); !os.IsNotExist(err) {
 		t.Errorf("auto started its own emulator next to the foreign one: %v", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 
 	"github.com/apidriven/api-driven/internal/status"
@@ -20,6 +22,7 @@ import (
 func current(ctx context.Context, target string, fn func(*Project) error) error {
 	p, err := Current()
 	if err == nil {
+		p.Out, p.Status = stdout, status.New(stdout)
 		p.Status.Watch(ctx)
 		err = fn(p)
 	}
@@ -31,18 +34,21 @@ func current(ctx context.Context, target string, fn func(*Project) error) error 
 		if ok {
 			during = fmt.Sprintf(" during %s (%s)", se.Step, se.Elapsed)
 		}
-		fmt.Printf("✗ %s interrupted (Ctrl-C)%s: stopped cleanly; `go tool mage %s` carries on from there\n", target, during, target)
+		fmt.Fprintf(stdout, "✗ %s interrupted (Ctrl-C)%s: stopped cleanly; `go tool mage %s` carries on from there\n", target, during, target)
 		return errors.New("interrupted")
 	}
 	var se *status.StepError
 	if !errors.As(err, &se) {
-		fmt.Printf("✗ %s: %v\n", target, err)
+		fmt.Fprintf(stdout, "✗ %s: %v\n", target, err)
 		if fix := status.FixOf(err); fix != "" {
-			fmt.Printf("  → %s\n", fix)
+			fmt.Fprintf(stdout, "  → %s\n", fix)
 		}
 	}
 	return firstLine{err}
 }
+
+// stdout is where targets print (a test's buffer in tests).
+var stdout io.Writer = os.Stdout
 
 // firstLine is an error as mage repeats it: its first line only (the rest,
 // a build log or pip's, was printed with the ✗ line).

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -173,11 +174,23 @@ func WithFix(err error, format string, args ...any) error {
 	return &fixError{err: err, fix: fmt.Sprintf(format, args...)}
 }
 
-// FixOf returns the remedy attached to err (or to an error it wraps).
+// FixOf returns the remedy attached to err (or to an error it wraps); for
+// errors joined with errors.Join, the remedies of each, in order.
 func FixOf(err error) string {
-	var f *fixError
-	if errors.As(err, &f) {
-		return f.fix
+	for err != nil {
+		if f, ok := err.(*fixError); ok {
+			return f.fix
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			var fixes []string
+			for _, e := range j.Unwrap() {
+				if f := FixOf(e); f != "" && !slices.Contains(fixes, f) {
+					fixes = append(fixes, f)
+				}
+			}
+			return strings.Join(fixes, "; and ")
+		}
+		err = errors.Unwrap(err)
 	}
 	return ""
 }

@@ -2,7 +2,9 @@ package status
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +74,44 @@ func TestElapsedFormats(t *testing.T) {
 	s.Start("deploy").Done("")
 	if !strings.Contains(buf.String(), "(2.5s)") {
 		t.Fatalf("got %q", buf.String())
+	}
+}
+
+// The fixes of joined errors are all given, once each.
+func TestFixOfJoined(t *testing.T) {
+	a := WithFix(errors.New("container busy"), "remove it")
+	b := fmt.Errorf("wrapped: %w", WithFix(errors.New("image in use"), "remove its containers"))
+	err := &StepError{Step: "remove", Err: errors.Join(a, b, WithFix(errors.New("again"), "remove it"))}
+	if got := FixOf(err); got != "remove it; and remove its containers" {
+		t.Fatalf("FixOf = %q", got)
+	}
+	if got := FixOf(errors.New("plain")); got != "" {
+		t.Fatalf("FixOf(plain) = %q", got)
+	}
+}
+
+// Ctrl-C: a step stopped by a cancelled context, or by a child killed with
+// SIGINT, prints nothing and is marked as interrupted.
+func TestInterruptedStepIsSilent(t *testing.T) {
+	var buf bytes.Buffer
+	s := New(&buf)
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Watch(ctx)
+	cancel()
+	err := s.Start("build emulator").Fail(fmt.Errorf("failed to build: %w", errors.New("signal: killed")))
+	if buf.Len() != 0 {
+		t.Fatalf("printed %q", buf.String())
+	}
+	if se, ok := InterruptedStep(err); !ok || se.Step != "build emulator" {
+		t.Fatalf("InterruptedStep(%v) = %v, %v", err, se, ok)
+	}
+	s2 := New(&buf)
+	err = s2.Start("deploy").Fail(fmt.Errorf("operation error: %w", context.Canceled))
+	if _, ok := InterruptedStep(err); !ok || buf.Len() != 0 {
+		t.Fatalf("a cancelled SDK call: %v, printed %q", err, buf.String())
+	}
+	err = s2.Start("deploy").Fail(errors.New("boom"))
+	if _, ok := InterruptedStep(err); ok || !strings.Contains(buf.String(), "✗ deploy") {
+		t.Fatalf("a plain failure: %v, printed %q", err, buf.String())
 	}
 }
