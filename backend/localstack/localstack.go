@@ -50,7 +50,7 @@ type Options struct {
 	// (it would hold the port), so the fix can name `go tool mage down`.
 	OwnEmulator  func() bool
 	ReadyTimeout time.Duration
-	Status           *status.Status
+	Status       *status.Status
 }
 
 // Provider is the LocalStack backend.

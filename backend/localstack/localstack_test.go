@@ -11,8 +11,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moby/moby/client"
 
@@ -190,5 +192,107 @@ func TestDockerNotRunning(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "✗ localstack") {
 		t.Fatalf("no failed step line:\n%s", out.String())
+	}
+}
+
+// TestReusedContainerMatchesTheRun: a running container of ours is reused
+// only when it has what the run needs; started for the EC2 target, it is
+// restarted for the docker target with LAMBDA_INIT_USER=root and the
+// socket mount, then reused as it is.
+func TestReusedContainerMatchesTheRun(t *testing.T) {
+	image := fakeImage(t)
+	ctx := context.Background()
+	cli, err := client.New(client.FromEnv)
+	must(t, err)
+	defer cli.Close()
+	endpoint, name := freeEndpoint(t), fmt.Sprintf("apidriven-test-ls-%d-reuse", os.Getpid())
+	var out bytes.Buffer
+	newProvider := func(env []string) *localstack.Provider {
+		return localstack.New(localstack.Options{Root: t.TempDir(), StateDir: t.TempDir(), Endpoint: endpoint, Region: "us-east-1",
+			Image: image, ExtraEnv: env, ContainerName: name, Status: status.New(&out)})
+	}
+	ec2 := newProvider(nil)
+	t.Cleanup(func() { _ = ec2.Down(context.Background()) })
+	must(t, ec2.Up(ctx))
+	docker := []string{"LAMBDA_DOCKER_FLAGS=-v /var/run/docker.sock:/var/run/docker.sock", "LAMBDA_INIT_USER=root"}
+	out.Reset()
+	if err := newProvider(docker).Up(ctx); err != nil {
+		t.Fatalf("Up for the docker target: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "runs without what this run needs (it lacks LAMBDA_DOCKER_FLAGS=") || !strings.Contains(out.String(), "it lacks LAMBDA_INIT_USER=root): restarting it") {
+		t.Errorf("the restart should say why:\n%s", out.String())
+	}
+	res, err := cli.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
+	must(t, err)
+	for _, want := range docker {
+		if !slices.Contains(res.Container.Config.Env, want) {
+			t.Errorf("the restarted container lacks %s: %v", want, res.Container.Config.Env)
+		}
+	}
+	if !slices.Contains(res.Container.HostConfig.Binds, "/var/run/docker.sock:/var/run/docker.sock") {
+		t.Errorf("the restarted container lacks the socket mount: %v", res.Container.HostConfig.Binds)
+	}
+	out.Reset()
+	if err := newProvider(docker).Up(ctx); err != nil || !strings.Contains(out.String(), "reusing it") {
+		t.Errorf("same settings again should reuse it: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := newProvider(nil).Up(ctx); err != nil || !strings.Contains(out.String(), "reusing it") {
+		t.Errorf("the EC2 target needs nothing more, so it reuses it: %v\n%s", err, out.String())
+	}
+}
+
+// TestExit55OnTheCLIPath: the CLI starts LocalStack with --rm and returns;
+// when the container exits 55 (token required) the error says so at once
+// instead of waiting out the ready timeout.
+func TestExit55OnTheCLIPath(t *testing.T) {
+	image := fakeImage(t)
+	if _, err := exec.LookPath("docker"); err != nil {
+		t.Skip("the fake localstack CLI needs the docker CLI")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "localstack")
+	fake := "#!/bin/sh\ncase \"$1\" in\n" +
+		"start) docker run -d --rm --name \"$MAIN_CONTAINER_NAME\" -e FAKE_EXIT=55 \"$IMAGE_NAME\" >/dev/null || exit 1; echo detaching;;\n" +
+		"stop) docker rm -f \"$MAIN_CONTAINER_NAME\" >/dev/null 2>&1; true;;\nesac\n"
+	must(t, os.WriteFile(bin, []byte(fake), 0o755))
+	name := fmt.Sprintf("apidriven-test-ls-%d-cli55", os.Getpid())
+	var out bytes.Buffer
+	p := localstack.New(localstack.Options{Root: dir, StateDir: t.TempDir(), Endpoint: freeEndpoint(t), Region: "us-east-1",
+		Image: image, UseCLI: true, ContainerName: name, ReadyTimeout: 10 * time.Minute, Status: status.New(&out)})
+	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", name).Run() })
+	err := p.StartCLI(context.Background(), bin)
+	if err == nil || !strings.Contains(err.Error(), "LocalStack exited with code 55") {
+		t.Fatalf("StartCLI = %v, want the code 55 explained\n%s", err, out.String())
+	}
+	if fix := status.FixOf(err); !strings.Contains(fix, "LOCALSTACK_IMAGE=localstack/localstack:4.14.0") {
+		t.Errorf("fix = %q", fix)
+	}
+}
+
+// The CLI is pinned to the image's LocalStack version.
+func TestCLIVersion(t *testing.T) {
+	for image, want := range map[string]string{
+		"localstack/localstack:4.14.0": "4.14.0", "docker.io/localstack/localstack:4.13.1": "4.13.1",
+		"localstack/localstack:latest": "4.14.0", "localstack/localstack": "4.14.0",
+	} {
+		if got := localstack.CLIVersion(image); got != want {
+			t.Errorf("CLIVersion(%s) = %s, want %s", image, got, want)
+		}
+	}
+}
+
+// Offline, pip retries and warns five times before its error: only the
+// error lines are shown (once: mage repeats the first line only).
+func TestPipErrorsOnly(t *testing.T) {
+	out := strings.Repeat("WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError(...)': /simple/localstack/\n", 2) +
+		"ERROR: Could not find a version that satisfies the requirement localstack==4.14.0 (from versions: none)\n" +
+		"ERROR: No matching distribution found for localstack==4.14.0\n"
+	got := localstack.PipErrors([]byte(out))
+	if strings.Contains(got, "WARNING") || strings.Count(got, "ERROR:") != 2 {
+		t.Errorf("pipErrors = %q", got)
+	}
+	if got := localstack.PipErrors([]byte("a\nb\nc\nd\ne\nf\ng\n")); got != "  c\n  d\n  e\n  f\n  g" {
+		t.Errorf("without ERROR lines, the last five: %q", got)
 	}
 }

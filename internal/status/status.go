@@ -126,8 +126,8 @@ func (s *Status) printf(format string, args ...any) {
 
 // StepError names the step that failed.
 type StepError struct {
-	Step    string
-	Err     error
+	Step string
+	Err  error
 	// Interrupt: Ctrl-C stopped the step (nothing was printed); Elapsed is
 	// how long it had run.
 	Interrupt bool
