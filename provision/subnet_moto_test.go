@@ -55,6 +55,7 @@ func TestNoDefaultVPC(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "has no default VPC, so RunInstances needs a subnet") || !strings.Contains(err.Error(), "VPCIdNotSpecified") {
 		t.Fatalf("deploy without a default VPC: %v\n%s", err, log.String())
 	}
+	t.Logf("deploy without a default VPC: %v\n  → %s", err, status.FixOf(err))
 	if fix := status.FixOf(err); !strings.Contains(fix, "APIDRIVEN_SUBNET_ID="+subnet+" go tool mage deploy") || !strings.Contains(fix, "aws ec2 create-default-vpc") {
 		t.Errorf("fix = %q", fix)
 	}

@@ -262,6 +262,7 @@ func TestExit55OnTheCLIPath(t *testing.T) {
 		Image: image, UseCLI: true, ContainerName: name, ReadyTimeout: 10 * time.Minute, Status: status.New(&out)})
 	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", name).Run() })
 	err := p.StartCLI(context.Background(), bin)
+	t.Logf("StartCLI: %v\n  → %s", err, status.FixOf(err))
 	if err == nil || !strings.Contains(err.Error(), "LocalStack exited with code 55") {
 		t.Fatalf("StartCLI = %v, want the code 55 explained\n%s", err, out.String())
 	}
