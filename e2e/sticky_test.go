@@ -55,10 +55,13 @@ func mustContain(t *testing.T, what, out string, parts ...string) {
 }
 
 // TestDockerSettingsStickAcrossTwoCheckouts: two checkouts on one engine
-// deploy the docker target side by side (names per checkout); plain
-// targets keep the endpoint and target of the last deploy; a clean whose
-// container removal fails still stops the emulator, fails naming the
-// step, leaves the other checkout alone, and the next clean finishes.
+// deploy the docker target side by side, with names per checkout. In A,
+// the URLs stop and start the real container (its port refuses, then
+// answers), and never B's; plain smoke and deploy keep the endpoint and
+// target of the last deploy; deploy recreates a container removed behind
+// the API's back; a clean whose container removal fails still stops the
+// emulator, fails naming the step and leaves B alone; the next clean
+// finishes, and a third finds nothing. B's plain clean then empties B.
 func TestDockerSettingsStickAcrossTwoCheckouts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
@@ -67,62 +70,114 @@ func TestDockerSettingsStickAcrossTwoCheckouts(t *testing.T) {
 	ctx := context.Background()
 	a, namesA := checkoutRepo(t, cli)
 	b, namesB := checkoutRepo(t, cli)
-	if namesA.Name == namesB.Name || namesA.Image == namesB.Image {
+	nameA, imageA := namesA.Name, namesA.Image
+	if nameA == namesB.Name || imageA == namesB.Image {
 		t.Fatalf("two checkouts share names: %+v %+v", namesA, namesB)
 	}
 	epA := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
 	epB := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
-	a.with("APIDRIVEN_TARGET=docker", "AWS_ENDPOINT_URL="+epA).mustMage(t, "all")
+	out := a.with("APIDRIVEN_TARGET=docker", "AWS_ENDPOINT_URL="+epA).mustMage(t, "all")
+	mustContain(t, "A's `mage all`", out, "✓ docker engine", "✓ build image "+imageA, "✓ docker container "+nameA+" created, running at http://127.0.0.1:",
+		"URLs (embedded backend, docker container "+nameA+")", "✓ GET status → HTTP 200: container "+nameA+" is running")
 	b.with("APIDRIVEN_TARGET=docker", "AWS_ENDPOINT_URL="+epB).mustMage(t, "all")
-	oA, oB := a.outputs(t), b.outputs(t)
-	if oA.ContainerName != namesA.Name || oB.ContainerName != namesB.Name {
-		t.Fatalf("containers %s and %s, want %s and %s", oA.ContainerName, oB.ContainerName, namesA.Name, namesB.Name)
+	o, oB := a.outputs(t), b.outputs(t)
+	if o.Target != "docker" || o.ContainerName != nameA || !strings.HasPrefix(o.ContainerURL, "http://127.0.0.1:") || o.InstanceID != "" || oB.ContainerName != namesB.Name {
+		t.Fatalf("outputs.json: A %+v, B %+v", o, oB)
 	}
-	waitState(t, oA.URLs.Status, "running")
-	waitState(t, oB.URLs.Status, "running")
+	if i, f, ap, role := newSDK(t, epA).counts(t); i != 0 || f != 1 || ap != 1 || !role {
+		t.Fatalf("after deploy: %d instances (want none for docker), %d functions, %d APIs, role %v", i, f, ap, role)
+	}
+	state := func() container.ContainerState {
+		t.Helper()
+		res, err := cli.ContainerInspect(ctx, nameA, client.ContainerInspectOptions{})
+		if err != nil {
+			t.Fatalf("ContainerInspect %s: %v", nameA, err)
+		}
+		return res.Container.State.Status
+	}
 
-	// A plain deploy keeps the docker target and the endpoint.
-	out := a.mustMage(t, "deploy")
+	// The URLs, as a browser opens them, move the real container.
+	waitState(t, o.URLs.Status, "running")
+	portAnswers(t, o.ContainerURL)
+	if code, rep := get(t, o.URLs.Stop); code != http.StatusOK || rep.InstanceID != nameA || rep.PreviousState != "running" || rep.CurrentState != "stopped" {
+		t.Fatalf("GET stop = %d %+v", code, rep)
+	}
+	if s := state(); s != container.StateExited {
+		t.Fatalf("after /stop the engine says %s", s)
+	}
+	portRefuses(t, o.ContainerURL)
+	if code, rep := get(t, o.URLs.Status); code != http.StatusOK || rep.State != "stopped" {
+		t.Fatalf("GET status = %d %+v", code, rep)
+	}
+	if code, rep := get(t, o.URLs.Start); code != http.StatusOK || rep.PreviousState != "stopped" || rep.CurrentState != "running" {
+		t.Fatalf("GET start = %d %+v", code, rep)
+	}
+	if s := state(); s != container.StateRunning {
+		t.Fatalf("after /start the engine says %s", s)
+	}
+	portAnswers(t, o.ContainerURL)
+	// A's function never drives B's container.
+	if code, rep := get(t, o.URLs.Stop+"?instanceId="+namesB.Name); code != http.StatusForbidden || !strings.Contains(rep.Error, "only controls container "+nameA) {
+		t.Fatalf("A's stop of B's container = %d %+v", code, rep)
+	}
+
+	// Plain smoke keeps the endpoint and the target.
+	out = a.mustMage(t, "smoke")
+	mustContain(t, "plain `mage smoke`", out, "Docker agrees", "✓ smoke port refuses", "✓ smoke port answers → HTTP 200", "✓ smoke unknown route → HTTP 404")
+
+	// Removed behind the API's back: 404 naming the fix; a plain deploy
+	// recreates it on the same URL, still as the docker target.
+	if _, err := cli.ContainerRemove(ctx, nameA, client.ContainerRemoveOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if code, rep := get(t, o.URLs.Status); code != http.StatusNotFound || !strings.Contains(rep.Error, "run `go tool mage deploy` to recreate it") {
+		t.Fatalf("status of a removed container = %d %+v", code, rep)
+	}
+	out = a.mustMage(t, "deploy")
 	mustContain(t, "plain `mage deploy`", out, "using the settings of the last deploy (.apidriven/settings.json)",
-		"AWS_ENDPOINT_URL="+epA, "APIDRIVEN_TARGET=docker", "✓ emulator already running at "+epA, "✓ docker container "+namesA.Name+" exists")
-	if o := a.outputs(t); o.Target != "docker" || o.Endpoint != epA || o.InstanceID != "" {
-		t.Fatalf("after a plain deploy: %+v", o)
+		"AWS_ENDPOINT_URL="+epA, "APIDRIVEN_TARGET=docker", "✓ emulator already running at "+epA, "✓ docker container "+nameA+" created")
+	if again := a.outputs(t); again.Target != "docker" || again.Endpoint != epA || again.ContainerURL != o.ContainerURL {
+		t.Fatalf("after a plain deploy: %+v (URL was %s)", again, o.ContainerURL)
 	}
 	if i, _, _, _ := newSDK(t, epA).counts(t); i != 0 {
 		t.Fatalf("a plain deploy launched %d EC2 instances: the target did not stick", i)
 	}
+	waitState(t, o.URLs.Status, "running")
 
 	// Behind clean's back the container goes and a stranger takes its name.
 	pid := emulatorPID(t, a.dir)
-	if _, err := cli.ContainerRemove(ctx, namesA.Name, client.ContainerRemoveOptions{Force: true}); err != nil {
+	if _, err := cli.ContainerRemove(ctx, nameA, client.ContainerRemoveOptions{Force: true}); err != nil {
 		t.Fatal(err)
 	}
-	stranger := &container.Config{Image: namesA.Image, Labels: map[string]string{dockertarget.LabelManaged: "false", checkout.Label: ""}}
-	if _, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{Name: namesA.Name, Config: stranger}); err != nil {
+	stranger := &container.Config{Image: imageA, Labels: map[string]string{dockertarget.LabelManaged: "false", checkout.Label: ""}}
+	if _, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{Name: nameA, Config: stranger}); err != nil {
 		t.Fatal(err)
 	}
 	out, err := a.mage(t, "clean")
 	if err == nil {
 		t.Fatal("clean succeeded although a container it must not touch holds its container's name")
 	}
-	mustContain(t, "the failing `mage clean`", out, "✗ remove docker container "+namesA.Name, "was not created by this project",
-		"stop emulator", "step(s) failed: remove docker container "+namesA.Name, "→ fix the cause printed above each ✗ line, then run `go tool mage clean` again")
+	mustContain(t, "the failing `mage clean`", out, "✗ remove docker container "+nameA, "was not created by this project",
+		"stop emulator", "step(s) failed: remove docker container "+nameA, "→ fix the cause printed above each ✗ line, then run `go tool mage clean` again")
 	waitGone(t, pid)
 	if _, err := os.Stat(filepath.Join(a.dir, ".apidriven", "settings.json")); err != nil {
 		t.Errorf("a failed clean should keep .apidriven/ for the next one: %v", err)
 	}
-	// The other checkout is untouched.
 	if code, rep := get(t, oB.URLs.Status); code != http.StatusOK || rep.State != "running" {
 		t.Fatalf("checkout B after A's clean: %d %+v", code, rep)
 	}
 
-	// The user removes the stranger; the next plain clean finishes.
-	if _, err := cli.ContainerRemove(ctx, namesA.Name, client.ContainerRemoveOptions{Force: true}); err != nil {
+	// The user removes the stranger; the next plain clean finishes, and
+	// one more finds nothing (said with the settings explicitly: the
+	// recorded ones went with .apidriven/).
+	if _, err := cli.ContainerRemove(ctx, nameA, client.ContainerRemoveOptions{Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	out = a.mustMage(t, "clean")
-	mustContain(t, "the second `mage clean`", out, "nothing answers at "+epA, "docker image "+namesA.Image, "remove .apidriven/")
-	assertNothingLeft(t, cli, namesA.Name, namesA.Image)
+	mustContain(t, "the second `mage clean`", out, "nothing answers at "+epA, "docker image "+imageA, "remove .apidriven/")
+	assertNothingLeft(t, cli, nameA, imageA)
+	out = a.with("APIDRIVEN_TARGET=docker", "AWS_ENDPOINT_URL="+epA).mustMage(t, "clean")
+	mustContain(t, "the third `mage clean`", out, "(nothing there)", "already gone")
 
 	pid = emulatorPID(t, b.dir)
 	out = b.mustMage(t, "clean")
@@ -133,7 +188,8 @@ func TestDockerSettingsStickAcrossTwoCheckouts(t *testing.T) {
 
 // TestEC2ContainerModeSticks: after a plain all on a custom port,
 // APIDRIVEN_EC2_CONTAINERS=1 all restarts our emulator in the mode and
-// replaces the instance with one from the container AMI; an emulator of
+// replaces the instance with one from the container AMI, whose container
+// the URLs then stop and start through the EC2 API; an emulator of
 // ours started without the mode is restarted by up; LocalStack cannot
 // take our emulator's port and says how to free it; plain smoke and clean
 // find everything through the recorded settings.
@@ -174,6 +230,22 @@ func TestEC2ContainerModeSticks(t *testing.T) {
 	}
 	if list := backing(o.InstanceID); len(list) != 1 || list[0].State != container.StateRunning {
 		t.Fatalf("instance %s is backed by %+v, want one running container", o.InstanceID, list)
+	}
+	// The URLs stop and start that container through the unchanged EC2 API.
+	waitState(t, o.URLs.Status, "running")
+	if code, rep := get(t, o.URLs.Stop); code != http.StatusOK || rep.PreviousState != "running" {
+		t.Fatalf("GET stop = %d %+v", code, rep)
+	}
+	waitState(t, o.URLs.Status, "stopped")
+	if list := backing(o.InstanceID); len(list) != 1 || list[0].State != container.StateExited {
+		t.Fatalf("the instance is stopped but its container is %+v", list)
+	}
+	if code, rep := get(t, o.URLs.Start); code != http.StatusOK || rep.PreviousState != "stopped" {
+		t.Fatalf("GET start = %d %+v", code, rep)
+	}
+	waitState(t, o.URLs.Status, "running")
+	if list := backing(o.InstanceID); len(list) != 1 || list[0].State != container.StateRunning {
+		t.Fatalf("the instance runs again but its container is %+v", list)
 	}
 	s := newSDK(t, ep)
 	if i, _, _, _ := s.counts(t); i != 1 {
