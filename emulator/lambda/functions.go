@@ -122,7 +122,17 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, region 
 		delete(s.functions, key(region, name))
 		return serviceError(err)
 	}
-	protocol.WriteJSON(w, http.StatusCreated, s.configuration(f, now))
+	out := s.configuration(f, now)
+	if in.Publish {
+		v, err := s.publish(f, nil)
+		if err != nil {
+			return err
+		}
+		// AWS answers with version 1 under the unqualified ARN.
+		out = s.configuration(v, now)
+		out.FunctionArn = f.arn()
+	}
+	protocol.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -139,16 +149,16 @@ func codeError(err error) error {
 func (s *Service) getFunction(w http.ResponseWriter, r *http.Request, region string, rf ref) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := s.lookup(region, rf)
+	t, err := s.resolve(region, rf)
 	if err != nil {
 		return err
 	}
 	out := getFunctionOutput{
-		Configuration: s.configuration(f, s.now()),
-		Code:          codeLocation{RepositoryType: "S3", Location: codeURL(r, f)},
+		Configuration: s.targetConfiguration(t),
+		Code:          codeLocation{RepositoryType: "S3", Location: codeURL(r, t.ver)},
 	}
-	if len(f.Tags) > 0 {
-		out.Tags = f.Tags
+	if len(t.fn.Tags) > 0 {
+		out.Tags = t.fn.Tags
 	}
 	protocol.WriteJSON(w, http.StatusOK, out)
 	return nil
@@ -157,12 +167,20 @@ func (s *Service) getFunction(w http.ResponseWriter, r *http.Request, region str
 func (s *Service) getConfiguration(w http.ResponseWriter, region string, rf ref) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := s.lookup(region, rf)
+	t, err := s.resolve(region, rf)
 	if err != nil {
 		return err
 	}
-	protocol.WriteJSON(w, http.StatusOK, s.configuration(f, s.now()))
+	protocol.WriteJSON(w, http.StatusOK, s.targetConfiguration(t))
 	return nil
+}
+
+// targetConfiguration renders what a reference names under the ARN it was
+// named by: an alias shows its version's configuration with the alias ARN.
+func (s *Service) targetConfiguration(t target) functionConfiguration {
+	c := s.configuration(t.ver, s.now())
+	c.FunctionArn = t.arn
+	return c
 }
 
 type listOutput struct {
@@ -174,13 +192,9 @@ type listOutput struct {
 // marker is the name the next page starts at.
 func (s *Service) listFunctions(w http.ResponseWriter, r *http.Request, region string) error {
 	q := r.URL.Query()
-	limit := 50
-	if v := q.Get("MaxItems"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			return validationError(constraint(v, "maxItems", "Member must have value between 1 and 10000"))
-		}
-		limit = n
+	limit, perr := maxItems(q.Get("MaxItems"), 50)
+	if perr != nil {
+		return perr
 	}
 	marker := q.Get("Marker")
 	s.mu.Lock()
@@ -303,10 +317,18 @@ func (s *Service) updateCode(w http.ResponseWriter, r *http.Request, region stri
 		return serviceError(err)
 	}
 	s.evict(f.arn())
-	if prev.CodeHex != f.CodeHex {
+	if !f.usesCode(prev.CodeHex) {
 		s.dropCode(region, name, prev.CodeHex)
 	}
-	protocol.WriteJSON(w, http.StatusOK, s.configuration(f, f.Updated))
+	out := s.configuration(f, f.Updated)
+	if in.Publish {
+		v, err := s.publish(f, nil)
+		if err != nil {
+			return err
+		}
+		out = s.configuration(v, f.Updated)
+	}
+	protocol.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -317,8 +339,7 @@ func (s *Service) checkUpdatable(f *function, revisionID string) error {
 		return errUpdateInProgress(f.arn())
 	}
 	if revisionID != "" && revisionID != f.RevisionID {
-		return protocol.Errorf(http.StatusPreconditionFailed, "PreconditionFailedException",
-			"The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+		return errRevisionMismatch()
 	}
 	return nil
 }
@@ -330,9 +351,14 @@ func (s *Service) touch(f *function) {
 	f.RevisionID, f.Generation = protocol.RequestID(), protocol.RequestID()
 }
 
+// deleteFunction deletes a function with all its versions and aliases, or
+// one version when qualified.
 func (s *Service) deleteFunction(w http.ResponseWriter, region string, rf ref) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if rf.Qualifier != "" {
+		return s.deleteVersion(w, region, rf)
+	}
 	f, err := s.lookup(region, rf)
 	if err != nil {
 		return err
@@ -342,7 +368,12 @@ func (s *Service) deleteFunction(w http.ResponseWriter, region string, rf ref) e
 		s.functions[key(f.Region, f.Name)] = f
 		return serviceError(err)
 	}
-	s.evict(f.arn())
+	for _, arn := range f.arns() {
+		s.evict(arn)
+	}
+	for _, hexSum := range f.codeDigests() {
+		s.dropCode(f.Region, f.Name, hexSum)
+	}
 	s.dropFunction(f.Region, f.Name, f.CodeHex)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -351,10 +382,10 @@ func (s *Service) deleteFunction(w http.ResponseWriter, region string, rf ref) e
 // downloadCode serves the zip GetFunction's Code.Location points at.
 func (s *Service) downloadCode(w http.ResponseWriter, region string, rf ref) error {
 	s.mu.Lock()
-	f, err := s.lookup(region, rf)
+	t, err := s.resolve(region, rf)
 	var name, hexSum string
 	if err == nil {
-		region, name, hexSum = f.Region, f.Name, f.CodeHex
+		region, name, hexSum = t.ver.Region, t.ver.Name, t.ver.CodeHex
 	}
 	s.mu.Unlock()
 	if err != nil {

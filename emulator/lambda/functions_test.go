@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,8 +157,14 @@ func TestGetFunction(t *testing.T) {
 			if err != nil {
 				t.Fatalf("GetFunction: %v", err)
 			}
-			if got := aws.ToString(out.Configuration.FunctionArn); got != arn {
-				t.Errorf("FunctionArn = %s, want %s", got, arn)
+			// A reference qualified with $LATEST is answered under the
+			// qualified ARN, as AWS does.
+			want := arn
+			if strings.HasSuffix(ref, ":$LATEST") {
+				want = arn + ":$LATEST"
+			}
+			if got := aws.ToString(out.Configuration.FunctionArn); got != want {
+				t.Errorf("FunctionArn = %s, want %s", got, want)
 			}
 			if out.Tags["team"] != "ops" {
 				t.Errorf("Tags = %v, want team=ops", out.Tags)

@@ -28,7 +28,7 @@ type functionConfiguration struct {
 	State                      string               `json:"State"`
 	StateReason                string               `json:"StateReason,omitempty"`
 	StateReasonCode            string               `json:"StateReasonCode,omitempty"`
-	LastUpdateStatus           string               `json:"LastUpdateStatus"`
+	LastUpdateStatus           string               `json:"LastUpdateStatus,omitempty"`
 	LastUpdateStatusReason     string               `json:"LastUpdateStatusReason,omitempty"`
 	LastUpdateStatusReasonCode string               `json:"LastUpdateStatusReasonCode,omitempty"`
 	PackageType                string               `json:"PackageType"`
@@ -75,7 +75,7 @@ func (s *Service) configuration(f *function, now time.Time) functionConfiguratio
 		MemorySize:                 f.MemorySize,
 		LastModified:               lastModified(f.LastModified),
 		CodeSha256:                 f.CodeSHA256,
-		Version:                    latest,
+		Version:                    f.versionName(),
 		TracingConfig:              tracingConfig{Mode: f.TracingMode},
 		RevisionID:                 f.RevisionID,
 		State:                      st.State,
@@ -92,6 +92,10 @@ func (s *Service) configuration(f *function, now time.Time) functionConfiguratio
 			RuntimeVersionArn: "arn:aws:lambda:" + f.Region + "::runtime:emulated-" + f.Runtime,
 		},
 		LoggingConfig: loggingConfig{LogFormat: f.LogFormat, LogGroup: f.LogGroup},
+	}
+	if f.Version != "" {
+		// A published version never changes, so it reports no update.
+		c.LastUpdateStatus, c.LastUpdateStatusReason, c.LastUpdateStatusReasonCode = "", "", ""
 	}
 	if len(f.Env) > 0 {
 		c.Environment = &environment{Variables: maps.Clone(f.Env)}

@@ -55,6 +55,9 @@ func (s *Service) route(w http.ResponseWriter, r *http.Request) error {
 		return perr
 	}
 	if q := r.URL.Query().Get("Qualifier"); q != "" {
+		if err := checkQualifier(q); err != nil {
+			return err
+		}
 		if rf.Qualifier != "" && rf.Qualifier != q {
 			return invalidParam("The derived qualifier from the function name does not match the specified qualifier.")
 		}
@@ -82,6 +85,32 @@ func (s *Service) route(w http.ResponseWriter, r *http.Request) error {
 		return s.removePermission(w, r, region, rf, segs[4])
 	case sub == "invocations" && r.Method == http.MethodPost:
 		return s.invoke(w, r, region, rf)
+	case sub == "versions" && r.Method == http.MethodPost:
+		return s.publishVersion(w, r, region, rf)
+	case sub == "versions" && r.Method == http.MethodGet:
+		return s.listVersions(w, r, region, rf)
+	case sub == "aliases" && r.Method == http.MethodPost:
+		return s.createAlias(w, r, region, rf)
+	case sub == "aliases" && r.Method == http.MethodGet:
+		return s.listAliases(w, r, region, rf)
+	case len(segs) == 5 && segs[3] == "aliases":
+		return s.routeAlias(w, r, region, rf, segs[4])
+	}
+	return unknownRoute(r)
+}
+
+// routeAlias dispatches GetAlias, UpdateAlias and DeleteAlias.
+func (s *Service) routeAlias(w http.ResponseWriter, r *http.Request, region string, rf ref, name string) error {
+	if msg := checkAliasName(&name); msg != "" {
+		return validationError(msg)
+	}
+	switch r.Method {
+	case http.MethodGet:
+		return s.getAlias(w, region, rf, name)
+	case http.MethodPut:
+		return s.updateAlias(w, r, region, rf, name)
+	case http.MethodDelete:
+		return s.deleteAlias(w, region, rf, name)
 	}
 	return unknownRoute(r)
 }
@@ -106,7 +135,7 @@ func segments(escaped string) ([]string, bool) {
 
 func unknownRoute(r *http.Request) error {
 	return protocol.NotFound("UnknownOperationException",
-		"No Lambda operation matches %s %s in this emulator; it serves functions (create, get, list, update code and configuration, delete), permissions, tags and Invoke.",
+		"No Lambda operation matches %s %s in this emulator; it serves functions (create, get, list, update code and configuration, delete), versions, aliases, permissions, tags and Invoke.",
 		r.Method, r.URL.Path)
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
-// latest is the only version this emulator keeps.
+// latest names the unpublished, mutable version of a function.
 const latest = "$LATEST"
 
 // function is one function's record: what is persisted and what every
@@ -44,10 +44,33 @@ type function struct {
 	Policy       []statement `json:"policy,omitempty"`
 	// Generation changes with code and configuration only (not policy or
 	// tags), so that warm processes are recycled only when they must be.
+	// A version keeps the Generation it was published from.
 	Generation string `json:"generation"`
+
+	// Version is "" on the $LATEST record, the number on a published one.
+	Version string `json:"version,omitempty"`
+	// Versions (ascending), Aliases (by name) and the last version number
+	// handed out (numbers are never reused) live on the $LATEST record.
+	Versions    []*function `json:"versions,omitempty"`
+	Aliases     []*alias    `json:"aliases,omitempty"`
+	LastVersion int         `json:"lastVersion,omitempty"`
 }
 
-func (f *function) arn() string { return functionARN(f.Region, f.Name) }
+// arn is the function's ARN, qualified with the number on a version.
+func (f *function) arn() string {
+	if f.Version != "" {
+		return functionARN(f.Region, f.Name) + ":" + f.Version
+	}
+	return functionARN(f.Region, f.Name)
+}
+
+// versionName is what AWS reports as Version: $LATEST or the number.
+func (f *function) versionName() string {
+	if f.Version != "" {
+		return f.Version
+	}
+	return latest
+}
 
 func (f *function) clone() *function {
 	c := *f

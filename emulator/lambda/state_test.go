@@ -83,7 +83,7 @@ func TestRawRequests(t *testing.T) {
 	}{
 		{"malformed create", "POST", "/2015-03-31/functions", `{"FunctionName":`, 400, "InvalidRequestContentException"},
 		{"wrong type", "POST", "/2015-03-31/functions", `{"FunctionName": 7}`, 400, "InvalidRequestContentException"},
-		{"unknown route", "GET", "/2015-03-31/functions/x/aliases", "", 404, "UnknownOperationException"},
+		{"unknown route", "GET", "/2015-03-31/functions/x/concurrency", "", 404, "UnknownOperationException"},
 		{"unknown method", "PATCH", "/2015-03-31/functions", "", 404, "UnknownOperationException"},
 		{"tags prefix only", "GET", "/2017-03-31/tags", "", 404, "UnknownOperationException"},
 		{"invalid invoke payload", "POST", "/2015-03-31/functions/x/invocations", `{not json`, 400, "InvalidRequestContentException"},
