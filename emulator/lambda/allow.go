@@ -5,11 +5,14 @@ import (
 	"strings"
 )
 
-// AllowsInvoke reports whether the resource policy of function ref lets
-// the service principal (apigateway.amazonaws.com) invoke it on behalf of
-// sourceARN, as Lambda checks a service's invocation: an Allow statement
-// whose principal, action, resource and conditions all match. found is
-// false when the function does not exist.
+// AllowsInvoke reports whether the resource policy of ref lets the service
+// principal (apigateway.amazonaws.com) invoke it on behalf of sourceARN, as
+// Lambda checks a service's invocation: an Allow statement whose principal,
+// action, resource and conditions all match. The policy is the one of what
+// ref names: the function's (unqualified or $LATEST), a version's or an
+// alias's, so a grant on an alias covers invocations through the alias ARN
+// only, as on AWS. found is false when the function, version or alias does
+// not exist.
 func (s *Service) AllowsInvoke(region, ref, principal, sourceARN, sourceAccount string) (allowed, found bool) {
 	rf, perr := parseRef(ref)
 	if perr != nil {
@@ -17,17 +20,13 @@ func (s *Service) AllowsInvoke(region, ref, principal, sourceARN, sourceAccount 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := s.lookup(region, rf)
+	rp, err := s.resourcePolicy(region, rf)
 	if err != nil {
 		return false, false
 	}
-	resource := f.arn()
-	if rf.Qualifier != "" {
-		resource += ":" + rf.Qualifier
-	}
-	for _, st := range f.Policy {
+	for _, st := range *rp.policy {
 		if st.Effect == "Allow" && principalMatches(st.Principal, principal) && actionMatches(st.Action) &&
-			arnLike(st.Resource, resource) && conditionsMatch(st.Condition, sourceARN, sourceAccount) {
+			arnLike(st.Resource, rp.arn) && conditionsMatch(st.Condition, sourceARN, sourceAccount) {
 			return true, true
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
@@ -110,28 +111,30 @@ func (s *Service) addPermission(w http.ResponseWriter, r *http.Request, region s
 	if err := validationError(in.constraints()...); err != nil {
 		return err
 	}
+	if rf.Qualifier == latest {
+		return invalidParam("We currently do not support adding policies for $LATEST.")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := s.lookup(region, rf)
+	rp, err := s.resourcePolicy(region, rf)
 	if err != nil {
 		return err
 	}
-	if in.RevisionID != "" && in.RevisionID != f.RevisionID {
-		return protocol.Errorf(http.StatusPreconditionFailed, "PreconditionFailedException",
-			"The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+	if in.RevisionID != "" && in.RevisionID != *rp.revision {
+		return errRevisionMismatch()
 	}
-	for _, st := range f.Policy {
+	for _, st := range *rp.policy {
 		if st.Sid == *in.StatementID {
 			return protocol.Conflict("ResourceConflictException",
 				"The statement id (%s) provided already exists. Please choose a new statement id, or remove the existing statement.", st.Sid)
 		}
 	}
-	st := in.statement(f.arn())
-	prevPolicy, prevRev := f.Policy, f.RevisionID
-	f.Policy = append(f.Policy[:len(f.Policy):len(f.Policy)], st)
-	f.RevisionID = protocol.RequestID()
+	st := in.statement(rp.arn)
+	prevPolicy, prevRev := *rp.policy, *rp.revision
+	*rp.policy = append(slices.Clip(*rp.policy), st)
+	*rp.revision = protocol.RequestID()
 	if err := s.save(); err != nil {
-		f.Policy, f.RevisionID = prevPolicy, prevRev
+		*rp.policy, *rp.revision = prevPolicy, prevRev
 		return serviceError(err)
 	}
 	doc, _ := json.Marshal(st)
@@ -148,48 +151,93 @@ type policyDocument struct {
 func (s *Service) getPolicy(w http.ResponseWriter, region string, rf ref) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := s.lookup(region, rf)
+	rp, err := s.resourcePolicy(region, rf)
+	if err != nil && rf.Qualifier != "" && s.exists(region, rf) {
+		err = errNoPolicy // an unknown qualifier has no policy
+	}
 	if err != nil {
 		return err
 	}
-	if len(f.Policy) == 0 {
-		return protocol.NotFound("ResourceNotFoundException", "The resource you requested does not exist.")
+	if len(*rp.policy) == 0 {
+		return errNoPolicy
 	}
-	doc, _ := json.Marshal(policyDocument{Version: "2012-10-17", ID: "default", Statement: f.Policy})
-	protocol.WriteJSON(w, http.StatusOK, map[string]string{"Policy": string(doc), "RevisionId": f.RevisionID})
+	doc, _ := json.Marshal(policyDocument{Version: "2012-10-17", ID: "default", Statement: *rp.policy})
+	protocol.WriteJSON(w, http.StatusOK, map[string]string{"Policy": string(doc), "RevisionId": *rp.revision})
 	return nil
 }
+
+var errNoPolicy = protocol.NotFound("ResourceNotFoundException", "The resource you requested does not exist.")
 
 func (s *Service) removePermission(w http.ResponseWriter, r *http.Request, region string, rf ref, sid string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := s.lookup(region, rf)
+	rp, err := s.resourcePolicy(region, rf)
 	if err != nil {
 		return err
 	}
-	if rev := r.URL.Query().Get("RevisionId"); rev != "" && rev != f.RevisionID {
-		return protocol.Errorf(http.StatusPreconditionFailed, "PreconditionFailedException",
-			"The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+	if rev := r.URL.Query().Get("RevisionId"); rev != "" && rev != *rp.revision {
+		return errRevisionMismatch()
 	}
-	if len(f.Policy) == 0 {
+	if len(*rp.policy) == 0 {
 		return protocol.NotFound("ResourceNotFoundException", "No policy is associated with the given resource.")
 	}
-	idx := -1
-	for i, st := range f.Policy {
-		if st.Sid == sid {
-			idx = i
-		}
-	}
+	idx := slices.IndexFunc(*rp.policy, func(st statement) bool { return st.Sid == sid })
 	if idx < 0 {
 		return protocol.NotFound("ResourceNotFoundException", "Statement %s is not found in resource policy.", sid)
 	}
-	prevPolicy, prevRev := f.Policy, f.RevisionID
-	f.Policy = append(append([]statement{}, f.Policy[:idx]...), f.Policy[idx+1:]...)
-	f.RevisionID = protocol.RequestID()
+	prevPolicy, prevRev := *rp.policy, *rp.revision
+	*rp.policy = slices.Delete(slices.Clone(*rp.policy), idx, idx+1)
+	*rp.revision = protocol.RequestID()
 	if err := s.save(); err != nil {
-		f.Policy, f.RevisionID = prevPolicy, prevRev
+		*rp.policy, *rp.revision = prevPolicy, prevRev
 		return serviceError(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// resourcePolicy is the policy a reference selects, with the revision id
+// that guards it and the ARN its statements name: a function's (no
+// qualifier, or $LATEST), a version's or an alias's. Each is separate, as
+// on AWS: a permission on an alias covers invocations through the alias.
+type resourcePolicy struct {
+	arn      string
+	policy   *[]statement
+	revision *string
+}
+
+// resourcePolicy resolves rf's policy; callers hold s.mu.
+func (s *Service) resourcePolicy(region string, rf ref) (resourcePolicy, error) {
+	t, err := s.resolve(region, rf)
+	switch {
+	case err != nil && rf.Qualifier != latest && !isVersion(rf.Qualifier) && rf.Qualifier != "" && s.exists(region, rf):
+		return resourcePolicy{}, protocol.NotFound("ResourceNotFoundException", "Cannot find alias arn: %s", s.refARN(region, rf))
+	case err != nil:
+		return resourcePolicy{}, err
+	case t.alias != nil:
+		return resourcePolicy{arn: t.arn, policy: &t.alias.Policy, revision: &t.alias.RevisionID}, nil
+	default: // $LATEST or a version
+		return resourcePolicy{arn: t.ver.arn(), policy: &t.ver.Policy, revision: &t.ver.RevisionID}, nil
+	}
+}
+
+// exists tells whether rf's function (whatever its qualifier) exists;
+// callers hold s.mu.
+func (s *Service) exists(region string, rf ref) bool {
+	if rf.Region != "" {
+		region = rf.Region
+	}
+	_, ok := s.functions[key(region, rf.Name)]
+	return ok
+}
+
+// refARN is the ARN rf names, qualified when it is.
+func (s *Service) refARN(region string, rf ref) string {
+	if rf.Region != "" {
+		region = rf.Region
+	}
+	if rf.Qualifier != "" {
+		return functionARN(region, rf.Name) + ":" + rf.Qualifier
+	}
+	return functionARN(region, rf.Name)
 }
