@@ -75,7 +75,7 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, region string, 
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("X-Amz-Executed-Version", latest)
+	h.Set("X-Amz-Executed-Version", fn.Version)
 	if res.RequestID != "" {
 		h.Set("X-Amzn-RequestId", res.RequestID)
 	}
@@ -128,22 +128,24 @@ func (s *Service) InvokeFunction(ctx context.Context, region, ref string, payloa
 	return res.Payload, res.FunctionError, nil
 }
 
-// prepare resolves the function and snapshots what the runtime needs,
-// refusing a function that is still being created.
+// prepare resolves the function, version or alias (choosing between an
+// alias's versions by weight) and snapshots what the runtime needs of the
+// version to run, refusing one that is still being created.
 func (s *Service) prepare(region string, rf ref) (runtime.Function, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := s.lookup(region, rf)
+	t, err := s.resolve(region, rf)
 	if err != nil {
 		return runtime.Function{}, err
 	}
+	f := t.pick()
 	if st := f.status(s.now(), s.opts.TransitionDelay).State; st != "Active" {
 		return runtime.Function{}, protocol.Conflict("ResourceConflictException",
 			"The operation cannot be performed at this time. The function is currently in the following state: %s", st)
 	}
-	return runtime.Function{
+	fn := runtime.Function{
 		Name:     f.Name,
-		Version:  latest,
+		Version:  f.versionName(),
 		ARN:      f.arn(),
 		Runtime:  f.Runtime,
 		Handler:  f.Handler,
@@ -155,7 +157,9 @@ func (s *Service) prepare(region string, rf ref) (runtime.Function, error) {
 		Timeout:  time.Duration(f.Timeout) * time.Second,
 		MemoryMB: f.MemorySize,
 		LogPath:  s.logPath(f.Region, f.Name),
-	}, nil
+	}
+	fn.InvokedARN = t.arn
+	return fn, nil
 }
 
 // execute runs one invocation: unpacks code if needed, reports a missing

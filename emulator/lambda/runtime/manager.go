@@ -35,8 +35,8 @@ type Config struct {
 // Function is what the manager needs to know of a function version.
 type Function struct {
 	Name     string
-	Version  string // "$LATEST"
-	ARN      string
+	Version  string // "$LATEST" or a published version's number
+	ARN      string // the version's ARN, which pools its processes
 	Runtime  string
 	Handler  string
 	CodeDir  string // unpacked code, holds bootstrap
@@ -47,6 +47,10 @@ type Function struct {
 	Timeout  time.Duration
 	MemoryMB int
 	LogPath  string // per-function log file (appended)
+
+	// InvokedARN is the ARN the caller named (an alias's, say), which the
+	// function sees as its invoked ARN; ARN when empty.
+	InvokedARN string
 }
 
 // Result is one invocation's outcome. FunctionError is "" on success and

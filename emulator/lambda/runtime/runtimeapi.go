@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -48,7 +49,7 @@ func (sb *sandbox) handleNext(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set(hdrRequestID, inv.id)
 	h.Set(hdrDeadline, strconv.FormatInt(inv.deadline.UnixMilli(), 10))
-	h.Set(hdrFunctionARN, inv.fn.ARN)
+	h.Set(hdrFunctionARN, cmp.Or(inv.fn.InvokedARN, inv.fn.ARN))
 	h.Set(hdrTraceID, traceID(inv.startedAt))
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(inv.payload)))
