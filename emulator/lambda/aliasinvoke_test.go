@@ -151,44 +151,59 @@ func TestStageInvokesAlias(t *testing.T) {
 	if err != nil || len(res.Items) != 1 {
 		t.Fatalf("GetResources: %v, %v", res, err)
 	}
-	hello, err := gw.CreateResource(ctx, &apigateway.CreateResourceInput{RestApiId: api.Id, ParentId: res.Items[0].Id, PathPart: aws.String("hello")})
-	if err != nil {
-		t.Fatalf("CreateResource: %v", err)
+	// /hello names the alias; /var names it through a stage variable, as
+	// AWS's guide to stage variables does.
+	for path, qualifier := range map[string]string{"hello": "live", "var": "${stageVariables.alias}"} {
+		r, err := gw.CreateResource(ctx, &apigateway.CreateResourceInput{RestApiId: api.Id, ParentId: res.Items[0].Id, PathPart: aws.String(path)})
+		if err != nil {
+			t.Fatalf("CreateResource: %v", err)
+		}
+		if _, err := gw.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: r.Id, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE")}); err != nil {
+			t.Fatalf("PutMethod: %v", err)
+		}
+		uri := "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + arnPrefix + "staged:" + qualifier + "/invocations"
+		if _, err := gw.PutIntegration(ctx, &apigateway.PutIntegrationInput{
+			RestApiId: api.Id, ResourceId: r.Id, HttpMethod: aws.String("GET"), Type: apigwtypes.IntegrationTypeAwsProxy,
+			IntegrationHttpMethod: aws.String("POST"), Uri: aws.String(uri),
+		}); err != nil {
+			t.Fatalf("PutIntegration %s: %v", uri, err)
+		}
 	}
-	if _, err := gw.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: hello.Id, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE")}); err != nil {
-		t.Fatalf("PutMethod: %v", err)
-	}
-	uri := "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + arnPrefix + "staged:live/invocations"
-	if _, err := gw.PutIntegration(ctx, &apigateway.PutIntegrationInput{
-		RestApiId: api.Id, ResourceId: hello.Id, HttpMethod: aws.String("GET"), Type: apigwtypes.IntegrationTypeAwsProxy,
-		IntegrationHttpMethod: aws.String("POST"), Uri: aws.String(uri),
-	}); err != nil {
-		t.Fatalf("PutIntegration: %v", err)
-	}
-	if _, err := gw.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("prod")}); err != nil {
+	if _, err := gw.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("prod"), Variables: map[string]string{"alias": "live"}}); err != nil {
 		t.Fatalf("CreateDeployment: %v", err)
 	}
-	if _, err := e.client.AddPermission(ctx, &lambda.AddPermissionInput{
-		FunctionName: aws.String("staged"), Qualifier: aws.String("live"), StatementId: aws.String("apigw"),
-		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("apigateway.amazonaws.com"),
-		SourceArn: aws.String("arn:aws:execute-api:us-east-1:000000000000:" + aws.ToString(api.Id) + "/*/GET/hello"),
-	}); err != nil {
-		t.Fatalf("AddPermission on the alias: %v", err)
+	// API Gateway checks the policy of what the URI names: a grant on the
+	// function does not let the stage invoke the alias, one on the alias does.
+	stage := e.srv.URL() + "/restapis/" + aws.ToString(api.Id) + "/prod/_user_request_/"
+	sourceARN := "arn:aws:execute-api:us-east-1:000000000000:" + aws.ToString(api.Id) + "/*/GET/*"
+	for _, qualifier := range []*string{nil, aws.String("live")} {
+		if _, err := e.client.AddPermission(ctx, &lambda.AddPermissionInput{
+			FunctionName: aws.String("staged"), Qualifier: qualifier, StatementId: aws.String("apigw"),
+			Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("apigateway.amazonaws.com"), SourceArn: aws.String(sourceARN),
+		}); err != nil {
+			t.Fatalf("AddPermission (qualifier %s): %v", aws.ToString(qualifier), err)
+		}
+		if qualifier == nil {
+			if status, body := httpGet(t, stage+"hello"); status != http.StatusInternalServerError {
+				t.Fatalf("GET /hello with a grant on the function only: %d %s, want 500 as on AWS", status, body)
+			}
+		}
 	}
-	url := e.srv.URL() + "/restapis/" + aws.ToString(api.Id) + "/prod/_user_request_/hello"
 	for _, want := range []struct{ version, answer string }{{"1", "one"}, {"2", "two"}} {
 		if want.version == "2" {
 			if _, err := e.client.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String("staged"), Name: aws.String("live"), FunctionVersion: aws.String("2")}); err != nil {
 				t.Fatalf("UpdateAlias: %v", err)
 			}
 		}
-		status, body := httpGet(t, url)
-		var g lambdatest.GreeterOutput
-		if err := json.Unmarshal(body, &g); status != http.StatusOK || err != nil {
-			t.Fatalf("GET %s: %d %s (%v)", url, status, body, err)
-		}
-		if g.Version != want.version || g.Answer != want.answer || g.InvokedARN != arnPrefix+"staged:live" {
-			t.Errorf("stage answered %+v with the alias on %s; want version %s answering %s through the alias ARN", g, want.version, want.version, want.answer)
+		for _, path := range []string{"hello", "var"} {
+			status, body := httpGet(t, stage+path)
+			var g lambdatest.GreeterOutput
+			if err := json.Unmarshal(body, &g); status != http.StatusOK || err != nil {
+				t.Fatalf("GET %s: %d %s (%v)", stage+path, status, body, err)
+			}
+			if g.Version != want.version || g.Answer != want.answer || g.InvokedARN != arnPrefix+"staged:live" {
+				t.Errorf("GET /%s answered %+v with the alias on %s; want version %s answering %s through the alias ARN", path, g, want.version, want.version, want.answer)
+			}
 		}
 	}
 }
