@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"io"
+	"os"
+	"sync"
 	"testing"
 
 	"github.com/apidriven/api-driven/emulator/lambda/lambdatest/greeterapi"
@@ -16,28 +18,55 @@ const Greeter = "github.com/apidriven/api-driven/emulator/lambda/lambdatest/test
 // GreeterOutput is the greeter's answer, re-exported for callers.
 type GreeterOutput = greeterapi.Output
 
+var (
+	greeterOnce sync.Once
+	greeterBin  []byte
+	greeterErr  error
+)
+
 // GreeterZip is a deployment package of the greeter answering answer: the
 // same binary, built once, with a different answer.txt, so that two
-// packages are two versions of one function that answer differently.
+// packages are two versions of one function that answer differently. The
+// entries are stored uncompressed: deflating the binary is slow under -race.
 func GreeterZip(t testing.TB, answer string) []byte {
 	t.Helper()
 	built := BuildFunction(t, Greeter)
-	zr, err := zip.NewReader(bytes.NewReader(built), int64(len(built)))
+	greeterOnce.Do(func() { greeterBin, greeterErr = unzipBootstrap(built) })
+	if greeterErr != nil {
+		t.Fatalf("failed to read the greeter package: %v", greeterErr)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range []struct {
+		name string
+		mode uint32
+		body []byte
+	}{{"bootstrap", 0o755, greeterBin}, {"answer.txt", 0o644, []byte(answer + "\n")}} {
+		h := &zip.FileHeader{Name: f.name, Method: zip.Store}
+		h.SetMode(os.FileMode(f.mode))
+		w, err := zw.CreateHeader(h)
+		if err == nil {
+			_, err = w.Write(f.body)
+		}
+		if err != nil {
+			t.Fatalf("failed to zip the greeter: %v", err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatalf("failed to zip the greeter: %v", err)
+	}
+	return buf.Bytes()
+}
+
+func unzipBootstrap(pkg []byte) ([]byte, error) {
+	zr, err := zip.NewReader(bytes.NewReader(pkg), int64(len(pkg)))
 	if err != nil {
-		t.Fatalf("failed to read the greeter package: %v", err)
+		return nil, err
 	}
 	rc, err := zr.Open("bootstrap")
 	if err != nil {
-		t.Fatalf("greeter package has no bootstrap: %v", err)
+		return nil, err
 	}
 	defer rc.Close()
-	bin, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatalf("failed to read the greeter bootstrap: %v", err)
-	}
-	out, err := Zip(map[string][]byte{"bootstrap": bin, "answer.txt": []byte(answer + "\n")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return io.ReadAll(rc)
 }
