@@ -93,14 +93,15 @@ func (e zipReadError) Unwrap() error { return e.err }
 
 // entryError classifies a failure to create an entry: the archive's fault
 // when its entries contradict each other (a file where a directory must go,
-// a name taken twice), ours when the disk refuses.
-func entryError(err error) error {
+// a name taken twice) or lead outside the code directory, ours when the
+// disk refuses.
+func entryError(name string, err error) error {
 	for _, ours := range []error{syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.EACCES, syscall.EPERM, syscall.EMFILE, syscall.ENFILE, syscall.EIO} {
 		if errors.Is(err, ours) {
-			return err
+			return fmt.Errorf("failed to unpack %q: %w", name, err)
 		}
 	}
-	return zipReadError{err}
+	return zipReadError{fmt.Errorf("entry %q: %w", name, err)}
 }
 
 // unpack extracts data into dir, keeping exec bits. It extracts into a
@@ -131,12 +132,22 @@ func unpack(data []byte, dir string) error {
 	return nil
 }
 
-func extract(data []byte, root string) error {
+// extract writes the archive into dir through an os.Root, so that no entry
+// can be created outside dir whatever links earlier entries made: a link is
+// followed only while it stays inside. Links that stay inside are kept, as
+// AWS keeps them; a package that leaves one leading outside is refused.
+func extract(data []byte, dir string) error {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return zipReadError{err}
 	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("failed to open %s: %w", dir, err)
+	}
+	defer root.Close()
 	var budget int64 = maxUnzippedBytes
+	var links []string
 	for _, f := range zr.File {
 		rel, ok := entryPath(f.Name)
 		if !ok {
@@ -145,19 +156,19 @@ func extract(data []byte, root string) error {
 		if rel == "" {
 			continue
 		}
-		target := filepath.Join(root, filepath.FromSlash(rel))
 		mode := f.Mode()
 		switch {
 		case mode.IsDir():
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return entryError(fmt.Errorf("failed to create %s: %w", target, err))
+			if err := root.MkdirAll(rel, 0o755); err != nil {
+				return entryError(f.Name, err)
 			}
 		case mode&fs.ModeSymlink != 0:
-			if err := extractSymlink(f, rel, target); err != nil {
+			if err := extractSymlink(root, f, rel); err != nil {
 				return err
 			}
+			links = append(links, rel)
 		case mode.IsRegular():
-			n, err := extractFile(f, target, budget)
+			n, err := extractFile(root, f, rel, budget)
 			if err != nil {
 				return err
 			}
@@ -166,12 +177,12 @@ func extract(data []byte, root string) error {
 			return zipReadError{fmt.Errorf("entry %q is not a file, directory or symlink", f.Name)}
 		}
 	}
-	return nil
+	return checkLinks(root, links)
 }
 
-func extractFile(f *zip.File, target string, budget int64) (int64, error) {
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return 0, entryError(fmt.Errorf("failed to create %s: %w", filepath.Dir(target), err))
+func extractFile(root *os.Root, f *zip.File, rel string, budget int64) (int64, error) {
+	if err := root.MkdirAll(path.Dir(rel), 0o755); err != nil {
+		return 0, entryError(f.Name, err)
 	}
 	rc, err := f.Open()
 	if err != nil {
@@ -180,9 +191,9 @@ func extractFile(f *zip.File, target string, budget int64) (int64, error) {
 	defer rc.Close()
 	// Keep the archive's exec bits; everything stays readable by the owner.
 	perm := f.Mode().Perm()&0o755 | 0o600
-	out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	out, err := root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
 	if err != nil {
-		return 0, entryError(fmt.Errorf("failed to create %s: %w", target, err))
+		return 0, entryError(f.Name, err)
 	}
 	n, copyErr := io.Copy(out, io.LimitReader(rc, budget+1))
 	closeErr := out.Close()
@@ -190,19 +201,20 @@ func extractFile(f *zip.File, target string, budget int64) (int64, error) {
 	case copyErr != nil:
 		var pathErr *fs.PathError
 		if errors.As(copyErr, &pathErr) {
-			return 0, fmt.Errorf("failed to write %s: %w", target, copyErr)
+			return 0, fmt.Errorf("failed to write %s: %w", rel, copyErr)
 		}
 		return 0, zipReadError{copyErr}
 	case n > budget:
 		return 0, zipReadError{fmt.Errorf("unzipped size exceeds %d bytes", maxUnzippedBytes)}
 	case closeErr != nil:
-		return 0, fmt.Errorf("failed to write %s: %w", target, closeErr)
+		return 0, fmt.Errorf("failed to write %s: %w", rel, closeErr)
 	}
 	return n, nil
 }
 
-// extractSymlink accepts only relative links that stay inside the code.
-func extractSymlink(f *zip.File, rel, target string) error {
+// extractSymlink refuses targets that leave the code directory as written;
+// targets that leave it through other links are caught by checkLinks.
+func extractSymlink(root *os.Root, f *zip.File, rel string) error {
 	rc, err := f.Open()
 	if err != nil {
 		return zipReadError{err}
@@ -213,14 +225,27 @@ func extractSymlink(f *zip.File, rel, target string) error {
 		return zipReadError{err}
 	}
 	link := string(dest)
-	if link == "" || path.IsAbs(link) || !isLocalJoin(rel, link) {
+	if link == "" || path.IsAbs(link) || strings.ContainsRune(link, 0) || !isLocalJoin(rel, link) {
 		return zipReadError{fmt.Errorf("symlink %q points outside the code directory", f.Name)}
 	}
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return entryError(fmt.Errorf("failed to create %s: %w", filepath.Dir(target), err))
+	if err := root.MkdirAll(path.Dir(rel), 0o755); err != nil {
+		return entryError(f.Name, err)
 	}
-	if err := os.Symlink(link, target); err != nil {
-		return entryError(fmt.Errorf("failed to create symlink %s: %w", target, err))
+	if err := root.Symlink(link, rel); err != nil {
+		return entryError(f.Name, err)
+	}
+	return nil
+}
+
+// checkLinks refuses a package once unpacked if one of its links leads
+// outside the code directory (a link may dangle, or loop, inside it).
+func checkLinks(root *os.Root, links []string) error {
+	for _, rel := range links {
+		_, err := root.Stat(rel)
+		if err == nil || errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ELOOP) {
+			continue
+		}
+		return entryError(rel, err)
 	}
 	return nil
 }

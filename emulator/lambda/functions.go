@@ -141,7 +141,7 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, region 
 func codeError(err error) error {
 	var zerr zipReadError
 	if errors.As(err, &zerr) {
-		return errUnzip
+		return invalidParam("%s (%v)", errUnzip.Message, zerr.err)
 	}
 	return serviceError(err)
 }
