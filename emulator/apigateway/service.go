@@ -4,6 +4,7 @@ package apigateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -86,13 +87,20 @@ func (st *state) normalize() {
 	}
 }
 
-// commit saves the snapshot; callers hold s.mu for writing.
+// commit saves the snapshot; callers hold s.mu for writing. When it cannot
+// be written, the state goes back to the one last saved, so the change is
+// not applied, and the caller gets a 500.
 func (s *Service) commit() *protocol.Error {
-	if err := s.opts.Store.Save(stateName, &s.st); err != nil {
-		s.log.Error("apigateway: failed to persist state", "err", err)
-		return protocol.Errorf(500, "InternalFailure", "failed to persist API Gateway state: %v", err)
+	err := s.opts.Store.Save(stateName, &s.st)
+	if err == nil {
+		return nil
 	}
-	return nil
+	if rerr := s.opts.Store.Revert(stateName, &s.st); rerr != nil {
+		err = errors.Join(err, rerr)
+	}
+	s.st.normalize()
+	s.log.Error("apigateway: failed to persist state, change reverted", "err", err)
+	return protocol.Errorf(500, "InternalFailure", "The change was not applied: the emulator could not save API Gateway state (%v)", err)
 }
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC() }

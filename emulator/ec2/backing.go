@@ -120,12 +120,13 @@ func (s *Service) reconcile(ctx context.Context) error {
 			changed = true
 		}
 	}
+	var v uint64
 	if changed {
-		s.bump()
+		v = s.bump()
 	}
 	s.mu.Unlock()
 	if changed {
-		return s.mutated()
+		return s.mutated(v)
 	}
 	return nil
 }

@@ -154,12 +154,12 @@ func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a
 		s.mu.Unlock()
 		return out, nil
 	}
-	s.bump()
+	v := s.bump()
 	done := s.track(changedIDs)
 	s.mu.Unlock()
 	defer done()
 
-	if err := s.mutated(); err != nil {
+	if err := s.mutated(v); err != nil {
 		return nil, err
 	}
 	for _, info := range changed {
@@ -215,9 +215,9 @@ func (s *Service) launchFailed(ids []string, cause error) {
 			in.StateReasonMsg = fmt.Sprintf("Server.InternalError: %v", cause)
 		}
 	}
-	s.bump()
+	v := s.bump()
 	s.mu.Unlock()
-	_ = s.persist() // best effort: the caller already gets the launch error
+	_ = s.mutated(v) // best effort: the caller already gets the launch error
 }
 
 func dedupe(ids []string) []string {

@@ -1,6 +1,7 @@
 package ec2
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -27,6 +28,13 @@ func (s *Service) load() error {
 	if !found {
 		return nil
 	}
+	return s.restoreLocked(snap)
+}
+
+// restoreLocked replaces the records with those of snap; callers hold the
+// write lock (or own s, in New).
+func (s *Service) restoreLocked(snap snapshot) error {
+	s.instances, s.order, s.tokens, s.seq = map[string]*instance{}, nil, map[string]string{}, 0
 	sort.Slice(snap.Instances, func(i, j int) bool { return snap.Instances[i].Seq < snap.Instances[j].Seq })
 	for i := range snap.Instances {
 		in := &snap.Instances[i]
@@ -45,17 +53,24 @@ func (s *Service) load() error {
 	return nil
 }
 
-// persist writes the current state unless a newer snapshot was already
-// written. The copy is taken under the read lock, the write happens
-// outside it, and saveMu keeps snapshots from landing out of order.
-func (s *Service) persist() error {
+// persist makes mutation v durable: it writes the current state unless a
+// snapshot holding v was already written. The copy is taken under the read
+// lock, the write happens outside it, and saveMu keeps snapshots in order.
+// When the write fails, every mutation not yet saved (v and any made
+// meanwhile) is undone: the state goes back to the snapshot on disk, and
+// each of their callers gets the error.
+func (s *Service) persist(v uint64) error {
 	if !s.opts.Store.Persistent() {
 		return nil
 	}
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
+	if err, lost := s.lost[v]; lost {
+		delete(s.lost, v)
+		return err
+	}
 	s.mu.RLock()
-	if s.version == s.saved {
+	if v <= s.saved {
 		s.mu.RUnlock()
 		return nil
 	}
@@ -68,11 +83,33 @@ func (s *Service) persist() error {
 		snap.Tokens[k] = v
 	}
 	s.mu.RUnlock()
-	if err := s.opts.Store.Save(snapshotName, snap); err != nil {
-		return err
+	err := s.opts.Store.Save(snapshotName, snap)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		s.saved = version
+		for p := range s.pending {
+			if p <= version {
+				delete(s.pending, p)
+			}
+		}
+		return nil
 	}
-	s.saved = version
-	return nil
+	var last snapshot
+	if rerr := s.opts.Store.Revert(snapshotName, &last); rerr != nil {
+		err = errors.Join(err, rerr)
+	} else if rerr := s.restoreLocked(last); rerr != nil {
+		err = errors.Join(err, rerr)
+	}
+	for p := range s.pending {
+		s.lost[p] = err
+	}
+	clear(s.pending)
+	s.version++
+	s.saved = s.version // memory matches the disk again
+	err = s.lost[v]
+	delete(s.lost, v)
+	return err
 }
 
 // purgeLocked forgets terminated instances past AWS's retention; callers

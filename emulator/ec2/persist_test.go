@@ -1,88 +1,116 @@
-package ec2_test
+package ec2
 
 import (
-	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-
-	"github.com/apidriven/api-driven/emulator"
-	"github.com/apidriven/api-driven/emulator/emulatortest"
+	"github.com/apidriven/api-driven/emulator/store"
 )
 
-// restartable runs fn against an emulator on dir and shuts it down, as a
-// process restart would.
-func restartable(t *testing.T, dir string, delay time.Duration, fn func(c *ec2.Client)) {
-	t.Helper()
-	srv, err := emulator.Start(emulator.Config{Addr: "127.0.0.1:0", DataDir: dir, TransitionDelay: delay})
+// TestConcurrentChangesAndFailedSaves: while saves fail and succeed in turn
+// under concurrent changes, a change answered with success is kept and a
+// change answered with an error is not applied, in memory and on disk.
+func TestConcurrentChangesAndFailedSaves(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(dir)
 	if err != nil {
-		t.Fatalf("start emulator on %s: %v", dir, err)
+		t.Fatal(err)
 	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
+	opts := Options{Store: st}
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, calls = 4, 12
+	ids := make([]string, workers)
+	for w := range ids {
+		out, err := call(t, s, "RunInstances", url.Values{"ImageId": {DefaultImageID}, "MinCount": {"1"}, "MaxCount": {"1"}})
+		if err != nil {
+			t.Fatalf("RunInstances: %v", err)
+		}
+		ids[w] = out.(runInstancesResponse).Instances.Items[0].InstanceID
+	}
+	snapshot := filepath.Join(dir, "ec2.json")
+
+	var ok [workers][]string // tag keys answered with success, per instance
+	var failed [workers][]string
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	go func() {
+		// Saves fail and recover over and over: the snapshot's name is taken
+		// by a directory for a while. The file put aside goes back only if
+		// no newer one was written meanwhile (link does not replace).
+		defer close(stop)
+		for range 20 {
+			aside := snapshot + ".aside"
+			_ = os.Rename(snapshot, aside)
+			_ = os.MkdirAll(filepath.Join(snapshot, "blocker"), 0o755)
+			_ = os.RemoveAll(filepath.Join(snapshot, "blocker"))
+			if fi, err := os.Lstat(snapshot); err == nil && fi.IsDir() {
+				_ = os.Remove(snapshot) // a file can never replace the directory
+			}
+			_ = os.Link(aside, snapshot)
+			_ = os.Remove(aside)
 		}
 	}()
-	fn(ec2.NewFromConfig(emulatortest.AWSConfig(t, srv.URL())))
-}
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range calls {
+				key := fmt.Sprintf("k%d-%d", w, i)
+				_, err := call(t, s, "CreateTags", url.Values{"ResourceId.1": {ids[w]}, "Tag.1.Key": {key}, "Tag.1.Value": {"v"}})
+				if err != nil {
+					failed[w] = append(failed[w], key)
+				} else {
+					ok[w] = append(ok[w], key)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	<-stop
+	// One more change succeeds once the disk is healthy again.
+	if _, err := call(t, s, "CreateTags", url.Values{"ResourceId.1": {ids[0]}, "Tag.1.Key": {"final"}}); err != nil {
+		t.Fatalf("CreateTags on a healthy disk: %v", err)
+	}
+	ok[0] = append(ok[0], "final")
 
-func TestPersistence(t *testing.T) {
-	dir := t.TempDir()
-	var kept, stopped, gone string
-	restartable(t, dir, 0, func(c *ec2.Client) {
-		kept = launchOne(t, c, tag("Name", "kept"))
-		stopped = launchOne(t, c)
-		gone = launchOne(t, c)
-		ctx := emulatortest.Context(t)
-		if _, err := stop(ctx, c, []string{stopped}); err != nil {
-			t.Fatalf("stop: %v", err)
-		}
-		if _, err := terminate(ctx, c, []string{gone}); err != nil {
-			t.Fatalf("terminate: %v", err)
-		}
-	})
-	// Second life: everything is back; a start is caught mid-transition by
-	// the next restart.
-	restartable(t, dir, 300*time.Millisecond, func(c *ec2.Client) {
-		want := map[string]types.InstanceStateName{kept: "running", stopped: "stopped", gone: "terminated"}
-		for id, st := range want {
-			if got := stateOf(t, c, id); got != st {
-				t.Errorf("after restart %s is %s, want %s", id, got, st)
+	reloaded, err := New(opts)
+	if err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	for _, svc := range []*Service{s, reloaded} {
+		for w, id := range ids {
+			have := tagKeys(svc, id)
+			for _, k := range ok[w] {
+				if !slices.Contains(have, k) {
+					t.Errorf("tag %s was answered with success but is missing (%s)", k, id)
+				}
+			}
+			for _, k := range failed[w] {
+				if slices.Contains(have, k) {
+					t.Errorf("tag %s was answered with an error but is applied (%s)", k, id)
+				}
 			}
 		}
-		if got := tagMap(t, c, kept)["Name"]; got != "kept" {
-			t.Errorf("tag Name after restart = %q", got)
+	}
+	t.Logf("%d changes saved, %d refused", len(ok[0])+len(ok[1])+len(ok[2])+len(ok[3]), len(failed[0])+len(failed[1])+len(failed[2])+len(failed[3]))
+}
+
+func tagKeys(s *Service, id string) []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var keys []string
+	if in, ok := s.instances[id]; ok {
+		for _, t := range in.Tags {
+			keys = append(keys, t.Key)
 		}
-		if _, err := start(emulatortest.Context(t), c, []string{stopped}); err != nil {
-			t.Fatalf("start: %v", err)
-		}
-		if got := stateOf(t, c, stopped); got != types.InstanceStateNamePending {
-			t.Fatalf("state after start = %s, want pending", got)
-		}
-	})
-	// Third life: the pending instance completes its transition with no
-	// process left over from the second life to drive it.
-	restartable(t, dir, time.Hour, func(c *ec2.Client) {
-		w := ec2.NewInstanceRunningWaiter(c, func(o *ec2.InstanceRunningWaiterOptions) {
-			o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
-		})
-		if err := w.Wait(emulatortest.Context(t), &ec2.DescribeInstancesInput{InstanceIds: []string{stopped}}, 20*time.Second); err != nil {
-			t.Fatalf("pending instance restored from disk never ran: %v", err)
-		}
-		out, err := c.DescribeInstances(emulatortest.Context(t), &ec2.DescribeInstancesInput{})
-		if err != nil {
-			t.Fatalf("DescribeInstances: %v", err)
-		}
-		if got := allInstances(out.Reservations); len(got) != 3 || got[0] != kept {
-			t.Errorf("restored listing = %v", got)
-		}
-		fresh := launchOne(t, c)
-		if fresh == kept || fresh == stopped || fresh == gone {
-			t.Errorf("fresh launch reused id %s", fresh)
-		}
-	})
+	}
+	return keys
 }

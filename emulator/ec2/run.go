@@ -224,7 +224,7 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 	if spec.clientToken != "" {
 		s.tokens[req.Region+"/"+spec.clientToken] = rid
 	}
-	s.bump()
+	v := s.bump()
 	ids := make([]string, len(launched))
 	for i := range launched {
 		ids[i] = launched[i].ID
@@ -232,7 +232,7 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 	done := s.track(ids)
 	s.mu.Unlock()
 
-	err = s.launch(ctx, ids, launched)
+	err = s.launch(ctx, v, ids, launched)
 	done()
 	if err != nil {
 		return nil, err
@@ -254,8 +254,8 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 
 // launch saves the new records and has the driver launch them; a failure
 // terminates the whole reservation.
-func (s *Service) launch(ctx context.Context, ids []string, launched []InstanceInfo) error {
-	if err := s.mutated(); err != nil {
+func (s *Service) launch(ctx context.Context, v uint64, ids []string, launched []InstanceInfo) error {
+	if err := s.mutated(v); err != nil {
 		return err
 	}
 	for n, info := range launched {

@@ -38,10 +38,12 @@ type Service struct {
 	tokens    map[string]string    // region/clientToken -> reservation id
 	driving   map[string]int       // ids a driver call is changing, see backing.go
 	seq       uint64
-	version   uint64 // bumped by every mutation
+	version   uint64              // bumped by every mutation
+	saved     uint64              // version the store holds
+	pending   map[uint64]struct{} // mutations not saved yet (persistent store only)
+	lost      map[uint64]error    // mutations undone because a save failed, until mutated reports it
 
-	saveMu sync.Mutex
-	saved  uint64 // version of the last snapshot written
+	saveMu sync.Mutex // orders snapshot writes
 }
 
 type handler func(s *Service, ctx context.Context, req *protocol.QueryRequest) (any, error)
@@ -75,6 +77,8 @@ func New(opts Options) (*Service, error) {
 		instances: map[string]*instance{},
 		tokens:    map[string]string{},
 		driving:   map[string]int{},
+		pending:   map[uint64]struct{}{},
+		lost:      map[uint64]error{},
 	}
 	if s.driver == nil {
 		s.driver = nopDriver{}
@@ -119,17 +123,23 @@ func (s *Service) HandleQuery(ctx context.Context, req *protocol.QueryRequest) (
 func (s *Service) now() time.Time { return s.opts.Now() }
 
 // bump marks a mutation and drops expired records; callers hold the write
-// lock.
-func (s *Service) bump() {
+// lock, then release it and hand the version to mutated before acting on
+// the change.
+func (s *Service) bump() uint64 {
 	s.version++
 	s.purgeLocked()
+	if s.opts.Store.Persistent() {
+		s.pending[s.version] = struct{}{}
+	}
+	return s.version
 }
 
-// mutated saves a snapshot after a mutation; it runs without s.mu held for
-// the disk write so readers are never blocked by fsync.
-func (s *Service) mutated() error {
-	if err := s.persist(); err != nil {
-		return protocol.Errorf(500, "InternalError", "failed to persist ec2 state: %v", err)
+// mutated saves mutation v; it runs without s.mu held for the disk write so
+// readers are never blocked by fsync. When the state cannot be saved, the
+// change is undone (see persist) and the caller gets EC2's 500.
+func (s *Service) mutated(v uint64) error {
+	if err := s.persist(v); err != nil {
+		return protocol.Errorf(500, "InternalError", "The change was not applied: the emulator could not save EC2 state (%v)", err)
 	}
 	return nil
 }

@@ -167,9 +167,9 @@ func (s *Service) createTags(_ context.Context, req *protocol.QueryRequest) (any
 		in.Tags = merged[i]
 		in.touch()
 	}
-	s.bump()
+	v := s.bump()
 	s.mu.Unlock()
-	if err := s.mutated(); err != nil {
+	if err := s.mutated(v); err != nil {
 		return nil, err
 	}
 	return returnResponse{XMLName: rootName(req.Action), RequestID: req.RequestID, Return: true}, nil
@@ -194,9 +194,9 @@ func (s *Service) deleteTags(_ context.Context, req *protocol.QueryRequest) (any
 		in.Tags = removeTags(in.Tags, del)
 		in.touch()
 	}
-	s.bump()
+	v := s.bump()
 	s.mu.Unlock()
-	if err := s.mutated(); err != nil {
+	if err := s.mutated(v); err != nil {
 		return nil, err
 	}
 	return returnResponse{XMLName: rootName(req.Action), RequestID: req.RequestID, Return: true}, nil

@@ -5,7 +5,9 @@ package iam
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -81,12 +83,7 @@ func New(opts Options) (*Service, error) {
 	if _, err := opts.Store.Load(snapshotName, &s.st); err != nil {
 		return nil, fmt.Errorf("failed to load iam state: %w", err)
 	}
-	if s.st.Roles == nil {
-		s.st.Roles = map[string]*role{}
-	}
-	if s.st.Policies == nil {
-		s.st.Policies = map[string]*managedPolicy{}
-	}
+	s.st.normalize()
 	s.handlers = map[string]handler{
 		"CreateRole":               s.createRole,
 		"GetRole":                  s.getRole,
@@ -150,13 +147,30 @@ func (s *Service) RoleExists(arn string) bool {
 	return ok && r.ARN == arn
 }
 
-// save snapshots the state after a mutation; callers hold s.mu. A failure
-// is ours, not the caller's, so it surfaces as a 500.
-func (s *Service) save() error {
-	if err := s.opts.Store.Save(snapshotName, &s.st); err != nil {
-		return fmt.Errorf("failed to persist iam state: %w", err)
+// normalize fills the maps a snapshot (or a fresh start) may lack.
+func (st *state) normalize() {
+	if st.Roles == nil {
+		st.Roles = map[string]*role{}
 	}
-	return nil
+	if st.Policies == nil {
+		st.Policies = map[string]*managedPolicy{}
+	}
+}
+
+// save snapshots the state after a mutation; callers hold s.mu. When the
+// snapshot cannot be written, the state goes back to the one last saved,
+// so the change is not applied, and the caller gets IAM's 500.
+func (s *Service) save() error {
+	err := s.opts.Store.Save(snapshotName, &s.st)
+	if err == nil {
+		return nil
+	}
+	if rerr := s.opts.Store.Revert(snapshotName, &s.st); rerr != nil {
+		err = errors.Join(err, rerr)
+	}
+	s.st.normalize()
+	return protocol.Errorf(http.StatusInternalServerError, "ServiceFailure",
+		"The change was not applied: the emulator could not save IAM state (%v)", err)
 }
 
 // now is the timestamp for new entities, at the second precision AWS shows.

@@ -89,14 +89,17 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, region 
 		return perr
 	}
 
-	s.mu.Lock()
-	_, exists := s.functions[key(region, name)]
-	s.mu.Unlock()
-	if exists {
-		return protocol.Conflict("ResourceConflictException", "Function already exist: %s", name)
+	release, err := s.claim(region, name, true)
+	if err != nil {
+		return err
 	}
-	// Unpacking happens outside the lock: code is content-addressed.
+	defer release()
+	// Unpacking happens outside the lock: code is content-addressed, and
+	// the claim keeps other uploads of this name away.
 	if err := s.storeCode(region, name, b); err != nil {
+		s.mu.Lock()
+		s.discardUpload(region, name, b.hex)
+		s.mu.Unlock()
 		return codeError(err)
 	}
 
@@ -114,13 +117,10 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, region 
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, exists := s.functions[key(region, name)]; exists {
-		return protocol.Conflict("ResourceConflictException", "Function already exist: %s", name)
-	}
 	s.functions[key(region, name)] = f
 	if err := s.save(); err != nil {
-		delete(s.functions, key(region, name))
-		return serviceError(err)
+		s.discardUpload(region, name, b.hex)
+		return err
 	}
 	out := s.configuration(f, now)
 	if in.Publish {
@@ -134,6 +134,31 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, region 
 	}
 	protocol.WriteJSON(w, http.StatusCreated, out)
 	return nil
+}
+
+// claim reserves a function name for one upload at a time, so that two
+// uploads never race on its code files (AWS, too, refuses a change while
+// another is in progress). create asks that the name be free.
+func (s *Service) claim(region, name string, create bool) (release func(), err error) {
+	k := key(region, name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, exists := s.functions[k]
+	switch {
+	case create && exists:
+		return nil, protocol.Conflict("ResourceConflictException", "Function already exist: %s", name)
+	case s.uploading[k]:
+		return nil, errUpdateInProgress(functionARN(region, name))
+	}
+	if s.uploading == nil {
+		s.uploading = map[string]bool{}
+	}
+	s.uploading[k] = true
+	return func() {
+		s.mu.Lock()
+		delete(s.uploading, k)
+		s.mu.Unlock()
+	}, nil
 }
 
 // codeError maps a failure to store or unpack code: a bad archive is the
@@ -239,12 +264,10 @@ func (s *Service) updateConfiguration(w http.ResponseWriter, r *http.Request, re
 	if err := s.checkUpdatable(f, in.RevisionID); err != nil {
 		return err
 	}
-	prev := f.clone()
 	in.apply(f)
 	s.touch(f)
 	if err := s.save(); err != nil {
-		*f = *prev
-		return serviceError(err)
+		return err
 	}
 	s.evict(f.arn())
 	protocol.WriteJSON(w, http.StatusOK, s.configuration(f, f.Updated))
@@ -285,7 +308,15 @@ func (s *Service) updateCode(w http.ResponseWriter, r *http.Request, region stri
 		return err
 	}
 	if !in.DryRun {
+		release, err := s.claim(region, name, false)
+		if err != nil {
+			return err
+		}
+		defer release()
 		if err := s.storeCode(region, name, b); err != nil {
+			s.mu.Lock()
+			s.discardUpload(region, name, b.hex)
+			s.mu.Unlock()
 			return codeError(err)
 		}
 	}
@@ -294,10 +325,13 @@ func (s *Service) updateCode(w http.ResponseWriter, r *http.Request, region stri
 	defer s.mu.Unlock()
 	// Re-check: the function may have changed while the code was unpacked.
 	f, err = s.lookup(region, ref{Name: name})
-	if err != nil {
-		return err
+	if err == nil {
+		err = s.checkUpdatable(f, in.RevisionID)
 	}
-	if err := s.checkUpdatable(f, in.RevisionID); err != nil {
+	if err != nil {
+		if !in.DryRun {
+			s.discardUpload(region, name, b.hex)
+		}
 		return err
 	}
 	if in.DryRun {
@@ -306,19 +340,20 @@ func (s *Service) updateCode(w http.ResponseWriter, r *http.Request, region stri
 		protocol.WriteJSON(w, http.StatusOK, c)
 		return nil
 	}
-	prev := f.clone()
+	prevHex := f.CodeHex
 	f.CodeSHA256, f.CodeHex, f.CodeSize = b.sha256, b.hex, int64(len(b.zip))
+	f.Failure = nil // the new code was stored and checked
 	if in.Architectures != nil {
 		f.Architectures = in.Architectures
 	}
 	s.touch(f)
 	if err := s.save(); err != nil {
-		*f = *prev
-		return serviceError(err)
+		s.discardUpload(region, name, b.hex)
+		return err
 	}
 	s.evict(f.arn())
-	if !f.usesCode(prev.CodeHex) {
-		s.dropCode(region, name, prev.CodeHex)
+	if !f.usesCode(prevHex) {
+		s.dropCode(region, name, prevHex)
 	}
 	out := s.configuration(f, f.Updated)
 	if in.Publish {
@@ -365,8 +400,7 @@ func (s *Service) deleteFunction(w http.ResponseWriter, region string, rf ref) e
 	}
 	delete(s.functions, key(f.Region, f.Name))
 	if err := s.save(); err != nil {
-		s.functions[key(f.Region, f.Name)] = f
-		return serviceError(err)
+		return err
 	}
 	for _, arn := range f.arns() {
 		s.evict(arn)

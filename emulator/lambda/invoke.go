@@ -139,9 +139,8 @@ func (s *Service) prepare(region string, rf ref) (runtime.Function, error) {
 		return runtime.Function{}, err
 	}
 	f := t.pick()
-	if st := f.status(s.now(), s.opts.TransitionDelay).State; st != "Active" {
-		return runtime.Function{}, protocol.Conflict("ResourceConflictException",
-			"The operation cannot be performed at this time. The function is currently in the following state: %s", st)
+	if st := f.status(s.now(), s.opts.TransitionDelay); st.State != "Active" {
+		return runtime.Function{}, errNotActive(st)
 	}
 	fn := runtime.Function{
 		Name:     f.Name,
@@ -162,6 +161,32 @@ func (s *Service) prepare(region string, rf ref) (runtime.Function, error) {
 	return fn, nil
 }
 
+// errNotActive is AWS's answer to an invocation of a function that is not
+// Active; a Failed one says why.
+func errNotActive(st status) *protocol.Error {
+	msg := "The operation cannot be performed at this time. The function is currently in the following state: " + st.State
+	if st.StateReason != "" {
+		msg += ". " + st.StateReasonCode + ": " + st.StateReason
+	}
+	return protocol.Conflict("ResourceConflictException", "%s", msg)
+}
+
+// markFailed records that a function's stored code turned out unusable
+// when it was needed, so that the next calls fail fast and GetFunction
+// says why. It is not saved: start-up finds the same again.
+func (s *Service) markFailed(region, name, hexSum string, cause error) *protocol.Error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.functions[key(region, name)]
+	if !ok || f.CodeHex != hexSum {
+		return serviceError(cause) // the code changed meanwhile
+	}
+	if f.Failure == nil {
+		f.Failure = codeFailure(cause)
+	}
+	return errNotActive(f.status(s.now(), s.opts.TransitionDelay))
+}
+
 // execute runs one invocation: unpacks code if needed, reports a missing
 // bootstrap the way AWS does (a function error, not an API error) and
 // hands the rest to the runtime manager.
@@ -171,6 +196,10 @@ func (s *Service) execute(ctx context.Context, fn runtime.Function, payload []by
 	}
 	hexSum := filepath.Base(fn.CodeDir)
 	if _, err := s.ensureCode(fn.Region, fn.Name, hexSum); err != nil {
+		var unusable unusableCodeError
+		if errors.As(err, &unusable) {
+			return nil, s.markFailed(fn.Region, fn.Name, hexSum, err)
+		}
 		return nil, serviceError(err)
 	}
 	if err := os.MkdirAll(filepath.Dir(fn.LogPath), 0o755); err != nil {

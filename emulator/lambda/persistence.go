@@ -3,10 +3,13 @@ package lambda
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
 // snapshotName is the store snapshot holding every function and policy.
@@ -16,23 +19,39 @@ type snapshot struct {
 	Functions []*function `json:"functions"`
 }
 
-// load reads the snapshot; code is unpacked lazily by ensureCode.
+// load reads the snapshot and checks each function's stored code against
+// its digest; code is unpacked lazily by ensureCode.
 func (s *Service) load() error {
 	var snap snapshot
 	if _, err := s.opts.Store.Load(snapshotName, &snap); err != nil {
 		return fmt.Errorf("failed to load lambda functions: %w", err)
 	}
+	s.install(snap)
+	for _, f := range s.functions {
+		f.Failure = nil
+		if _, err := s.readCode(f.Region, f.Name, f.CodeHex); err != nil {
+			f.Failure = codeFailure(err)
+		}
+	}
+	return nil
+}
+
+// install replaces the functions with those of snap; callers hold s.mu
+// (or own s, in New).
+func (s *Service) install(snap snapshot) {
+	s.functions = make(map[string]*function, len(snap.Functions))
 	for _, f := range snap.Functions {
 		if f == nil || f.Name == "" || f.Region == "" {
 			continue
 		}
 		s.functions[key(f.Region, f.Name)] = f
 	}
-	return nil
 }
 
-// save writes the snapshot; callers hold s.mu.
-func (s *Service) save() error {
+// save writes the snapshot; callers hold s.mu. When it cannot be written
+// the functions go back to the snapshot last saved, so the change is not
+// applied, and the caller gets Lambda's 500.
+func (s *Service) save() *protocol.Error {
 	snap := snapshot{Functions: make([]*function, 0, len(s.functions))}
 	for _, f := range s.functions {
 		snap.Functions = append(snap.Functions, f)
@@ -40,10 +59,16 @@ func (s *Service) save() error {
 	sort.Slice(snap.Functions, func(i, j int) bool {
 		return key(snap.Functions[i].Region, snap.Functions[i].Name) < key(snap.Functions[j].Region, snap.Functions[j].Name)
 	})
-	if err := s.opts.Store.Save(snapshotName, snap); err != nil {
-		return fmt.Errorf("failed to save lambda functions: %w", err)
+	err := s.opts.Store.Save(snapshotName, snap)
+	if err == nil {
+		return nil
 	}
-	return nil
+	var last snapshot
+	if rerr := s.opts.Store.Revert(snapshotName, &last); rerr != nil {
+		err = errors.Join(err, rerr)
+	}
+	s.install(last)
+	return serviceError(fmt.Errorf("The change was not applied: the emulator could not save Lambda state (%w)", err))
 }
 
 // Code lives content-addressed, so that a crash between writing new code and
@@ -99,10 +124,17 @@ func (s *Service) readCode(region, name, hexSum string) ([]byte, error) {
 		return nil, fmt.Errorf("failed to read code of function %s: %w", name, err)
 	}
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != hexSum {
-		return nil, fmt.Errorf("stored code of function %s does not match its digest %s", name, hexSum)
+		return nil, fmt.Errorf("the stored zip of function %s does not match its CodeSha256", name)
 	}
 	return data, nil
 }
+
+// unusableCodeError is stored code that is missing or does not match its
+// digest: the function is Failed until new code is uploaded.
+type unusableCodeError struct{ err error }
+
+func (e unusableCodeError) Error() string { return e.err.Error() }
+func (e unusableCodeError) Unwrap() error { return e.err }
 
 // ensureCode unpacks a code version again when its directory is gone (after
 // a restart, or a cleaned work dir) and returns the directory.
@@ -113,7 +145,7 @@ func (s *Service) ensureCode(region, name, hexSum string) (string, error) {
 	}
 	data, err := s.readCode(region, name, hexSum)
 	if err != nil {
-		return "", err
+		return "", unusableCodeError{err}
 	}
 	if err := unpack(data, dir); err != nil {
 		return "", fmt.Errorf("failed to unpack code of function %s: %w", name, err)
@@ -127,6 +159,17 @@ func (s *Service) dropCode(region, name, hexSum string) {
 	_ = s.opts.Store.Remove(blobPath(region, name, hexSum))
 	_ = os.Remove(filepath.Join(s.functionDir(region, name), hexSum+".zip"))
 	_ = os.RemoveAll(s.codeDir(region, name, hexSum))
+	_ = os.Remove(s.functionDir(region, name)) // only when now empty
+}
+
+// discardUpload removes the code of an upload that was not applied, unless
+// the function's record uses the same bytes; callers hold s.mu and the
+// upload's claim, so no other upload of this name writes meanwhile.
+func (s *Service) discardUpload(region, name, hexSum string) {
+	if f, ok := s.functions[key(region, name)]; ok && f.CodeHex == hexSum {
+		return
+	}
+	s.dropCode(region, name, hexSum)
 }
 
 // dropFunction removes every code version of a deleted function.

@@ -130,12 +130,10 @@ func (s *Service) addPermission(w http.ResponseWriter, r *http.Request, region s
 		}
 	}
 	st := in.statement(rp.arn)
-	prevPolicy, prevRev := *rp.policy, *rp.revision
 	*rp.policy = append(slices.Clip(*rp.policy), st)
 	*rp.revision = protocol.RequestID()
 	if err := s.save(); err != nil {
-		*rp.policy, *rp.revision = prevPolicy, prevRev
-		return serviceError(err)
+		return err
 	}
 	doc, _ := json.Marshal(st)
 	protocol.WriteJSON(w, http.StatusCreated, map[string]string{"Statement": string(doc)})
@@ -185,12 +183,10 @@ func (s *Service) removePermission(w http.ResponseWriter, r *http.Request, regio
 	if idx < 0 {
 		return protocol.NotFound("ResourceNotFoundException", "Statement %s is not found in resource policy.", sid)
 	}
-	prevPolicy, prevRev := *rp.policy, *rp.revision
 	*rp.policy = slices.Delete(slices.Clone(*rp.policy), idx, idx+1)
 	*rp.revision = protocol.RequestID()
 	if err := s.save(); err != nil {
-		*rp.policy, *rp.revision = prevPolicy, prevRev
-		return serviceError(err)
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -40,6 +40,7 @@ type Service struct {
 
 	mu        sync.Mutex
 	functions map[string]*function // by key(region, name)
+	uploading map[string]bool      // names whose code is being stored, see claim
 	closed    bool                 // no Event invocation starts once set
 
 	// Event invocations run in the background under bgCtx, bounded by asyncSlots.

@@ -2,10 +2,8 @@ package lambda
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 	"regexp"
-	"slices"
 	"time"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
@@ -54,6 +52,27 @@ type function struct {
 	Versions    []*function `json:"versions,omitempty"`
 	Aliases     []*alias    `json:"aliases,omitempty"`
 	LastVersion int         `json:"lastVersion,omitempty"`
+
+	// Failure is set when the stored code cannot be used (it no longer
+	// matches CodeSHA256): the function is Failed until new code is
+	// uploaded.
+	Failure *failure `json:"failure,omitempty"`
+}
+
+// failure is why a function is in state Failed, in AWS's terms.
+type failure struct {
+	Code   string `json:"code"` // a StateReasonCode
+	Reason string `json:"reason"`
+}
+
+// codeFailure is the Failed state of a function whose stored code is
+// missing or does not match its digest.
+func codeFailure(err error) *failure {
+	return &failure{
+		Code: "InvalidZipFileException",
+		Reason: fmt.Sprintf("The function's stored code cannot be used (%v). Upload the code again with UpdateFunctionCode: go tool mage deploy does it.",
+			err),
+	}
 }
 
 // arn is the function's ARN, qualified with the number on a version.
@@ -72,15 +91,6 @@ func (f *function) versionName() string {
 	return latest
 }
 
-func (f *function) clone() *function {
-	c := *f
-	c.Env = maps.Clone(f.Env)
-	c.Tags = maps.Clone(f.Tags)
-	c.Architectures = slices.Clone(f.Architectures)
-	c.Policy = slices.Clone(f.Policy)
-	return &c
-}
-
 func functionARN(region, name string) string {
 	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, protocol.AccountID, name)
 }
@@ -95,6 +105,18 @@ type status struct {
 }
 
 func (f *function) status(now time.Time, delay time.Duration) status {
+	if f.Failure != nil {
+		// The failure was found after the last update had settled, so that
+		// update keeps its outcome (and a configuration change still waits
+		// as usual).
+		st := f.settled(now, delay)
+		st.State, st.StateReason, st.StateReasonCode = "Failed", f.Failure.Reason, f.Failure.Code
+		return st
+	}
+	return f.settled(now, delay)
+}
+
+func (f *function) settled(now time.Time, delay time.Duration) status {
 	if now.Before(f.Created.Add(delay)) {
 		return status{
 			State: "Pending", StateReason: "The function is being created.", StateReasonCode: "Creating",

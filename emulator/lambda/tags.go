@@ -51,15 +51,13 @@ func (s *Service) tagResource(w http.ResponseWriter, r *http.Request, arn string
 	if err != nil {
 		return err
 	}
-	prev := f.Tags
 	f.Tags = maps.Clone(f.Tags)
 	if f.Tags == nil {
 		f.Tags = map[string]string{}
 	}
 	maps.Copy(f.Tags, in.Tags)
 	if err := s.save(); err != nil {
-		f.Tags = prev
-		return serviceError(err)
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -76,14 +74,12 @@ func (s *Service) untagResource(w http.ResponseWriter, r *http.Request, arn stri
 	if err != nil {
 		return err
 	}
-	prev := f.Tags
 	f.Tags = maps.Clone(f.Tags)
 	for _, k := range keys {
 		delete(f.Tags, k)
 	}
 	if err := s.save(); err != nil {
-		f.Tags = prev
-		return serviceError(err)
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

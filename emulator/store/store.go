@@ -3,23 +3,49 @@
 // rename, fsync of the directory) so that a kill -9 leaves either the old or
 // the new version, never a torn one. A Store with no directory keeps nothing
 // and every call is a no-op, which is the in-memory mode.
+//
+// A change that cannot be saved must not be applied: the store remembers
+// each snapshot as last loaded or saved, and Revert brings a service's
+// state back to it when a Save fails.
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 )
 
 // Store is a data directory, or nothing (nil or empty dir: in memory).
 type Store struct {
-	dir string
-	mu  sync.Mutex // serializes writers of the same file
+	dir  string
+	mu   sync.Mutex        // serializes writers of the same file
+	last map[string][]byte // snapshot name -> bytes last loaded or saved
+}
+
+// CorruptError is a snapshot that cannot be loaded. Start-up stops on it
+// rather than serve the service empty and overwrite the file on the next
+// change.
+type CorruptError struct {
+	Path string
+	Err  error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("state file %s is unusable: %v", e.Path, e.Err)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// Fix is the way out, as the user types it.
+func (e *CorruptError) Fix() string {
+	return fmt.Sprintf("move it aside and the service starts empty: mv %s %s.corrupt", e.Path, e.Path)
 }
 
 // Open prepares dir (created when missing). An empty dir gives an in-memory
@@ -49,7 +75,8 @@ func (s *Store) Dir() string {
 	return s.dir
 }
 
-// Save writes v as the JSON snapshot called name.
+// Save writes v as the JSON snapshot called name. On failure the file keeps
+// its previous content, and the caller reverts its state (see Revert).
 func (s *Store) Save(name string, v any) error {
 	if !s.Persistent() {
 		return nil
@@ -58,11 +85,25 @@ func (s *Store) Save(name string, v any) error {
 	if err != nil {
 		return fmt.Errorf("failed to encode %s state: %w", name, err)
 	}
-	return s.WriteFile(name+".json", data)
+	p, err := s.path(name + ".json")
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := writeAtomic(p, data); err != nil && !errors.Is(err, errDirSync) {
+		return err
+	}
+	// Once renamed, the file holds the change: so must the service, even
+	// if the directory could not be synced.
+	s.rememberLocked(name, data)
+	return nil
 }
 
 // Load reads the snapshot called name into v; found is false when there is
-// none yet.
+// none yet. A file that does not parse, or that holds no state at all
+// (null, {}: never written by Save, whose snapshots name their fields), is
+// a *CorruptError.
 func (s *Store) Load(name string, v any) (found bool, err error) {
 	data, err := s.ReadFile(name + ".json")
 	if errors.Is(err, fs.ErrNotExist) {
@@ -71,10 +112,52 @@ func (s *Store) Load(name string, v any) (found bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return false, fmt.Errorf("failed to decode %s state in %s: %w", name, s.dir, err)
+	p, _ := s.path(name + ".json")
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return false, &CorruptError{Path: p, Err: fmt.Errorf("it does not parse as a JSON object: %w", err)}
 	}
+	if len(fields) == 0 {
+		return false, &CorruptError{Path: p, Err: fmt.Errorf("it holds no state (%s)", bytes.TrimSpace(data))}
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, &CorruptError{Path: p, Err: fmt.Errorf("it does not decode: %w", err)}
+	}
+	s.mu.Lock()
+	s.rememberLocked(name, data)
+	s.mu.Unlock()
 	return true, nil
+}
+
+// Revert sets *v back to the snapshot called name as last loaded or saved,
+// or to its zero value when there was none: a service calls it when Save
+// failed, so that the change it could not save is not applied.
+func (s *Store) Revert(name string, v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return fmt.Errorf("revert %s: need a non-nil pointer, got %T", name, v)
+	}
+	rv.Elem().SetZero()
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	data := s.last[name]
+	s.mu.Unlock()
+	if data == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("failed to revert %s state: %w", name, err)
+	}
+	return nil
+}
+
+func (s *Store) rememberLocked(name string, data []byte) {
+	if s.last == nil {
+		s.last = map[string][]byte{}
+	}
+	s.last[name] = data
 }
 
 // ReadFile reads a file under the data dir; fs.ErrNotExist in memory.
@@ -100,6 +183,12 @@ func (s *Store) WriteFile(rel string, data []byte) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return writeAtomic(p, data)
+}
+
+// writeAtomic replaces p with data: temp file, fsync, rename, fsync of the
+// directory. On failure p keeps its previous content.
+func writeAtomic(p string, data []byte) error {
 	dir := filepath.Dir(p)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("failed to create %s: %w", dir, err)
@@ -123,10 +212,18 @@ func (s *Store) WriteFile(rel string, data []byte) error {
 	if err := os.Rename(tmp.Name(), p); err != nil {
 		return fmt.Errorf("failed to replace %s: %w", p, err)
 	}
-	return syncDir(dir)
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("%w: %w", errDirSync, err)
+	}
+	return nil
 }
 
-// Remove deletes a file under the data dir; a missing file is fine.
+// errDirSync marks a write that replaced its file but could not sync the
+// directory: the new content is in place, its durability unknown.
+var errDirSync = errors.New("replaced, but the directory was not synced")
+
+// Remove deletes a file under the data dir, then the directories it leaves
+// empty; a missing file is fine.
 func (s *Store) Remove(rel string) error {
 	if !s.Persistent() {
 		return nil
@@ -135,10 +232,16 @@ func (s *Store) Remove(rel string) error {
 	if err != nil {
 		return err
 	}
+	s.mu.Lock() // a writer must not see its directory pruned under it
+	defer s.mu.Unlock()
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("failed to remove %s: %w", p, err)
 	}
-	return syncDir(filepath.Dir(p))
+	dir := filepath.Dir(p)
+	for dir != s.dir && os.Remove(dir) == nil {
+		dir = filepath.Dir(dir)
+	}
+	return syncDir(dir)
 }
 
 // path keeps rel inside the data dir.
