@@ -78,6 +78,41 @@ func TestEmbeddedEndToEnd(t *testing.T) {
 		t.Fatalf("after two deploys: %d instances, %d functions, %d APIs, role %v; want 1, 1, 1, true", i, f, a, role)
 	}
 
+	// Damaged data: stored code that no longer matches its digest is
+	// repaired by `all`; a state file that holds nothing stops `up` with
+	// its path and the way out.
+	data := filepath.Join(r.dir, ".apidriven", "emulator-data")
+	r.mustMage(t, "down")
+	zips, _ := filepath.Glob(filepath.Join(data, "lambda", "code", "*", "*", "*.zip"))
+	if len(zips) != 1 {
+		t.Fatalf("stored function code: %v, want one zip", zips)
+	}
+	if err := os.WriteFile(zips[0], []byte("bit rot"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out = r.mustMage(t, "all"); !strings.Contains(out, "re-uploaded") || !strings.Contains(out, "✓ GET status → HTTP 200") {
+		t.Errorf("`mage all` should re-upload the code of the Failed function and serve the URLs again")
+	}
+	r.mustMage(t, "down")
+	iamState := filepath.Join(data, "iam.json")
+	saved, err := os.ReadFile(iamState)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(iamState, []byte("null"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = r.mage(t, "up")
+	if err == nil || !strings.Contains(out, iamState) || !strings.Contains(out, "holds no state") ||
+		!strings.Contains(out, "mv "+iamState) || strings.Contains(out, "port is busy") {
+		t.Errorf("`mage up` on a state file holding null: %v; want the file, what is wrong and the way out, not a busy port", err)
+	}
+	if err := os.WriteFile(iamState, saved, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.mustMage(t, "up")
+	pid = emulatorPID(t, r.dir)
+
 	out = r.mustMage(t, "clean")
 	if !strings.Contains(out, "stop emulator") || !strings.Contains(out, "remove .apidriven/") {
 		t.Errorf("`mage clean` should say what it stopped and removed")

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,8 +20,11 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/apidriven/api-driven/emulator"
+	"github.com/apidriven/api-driven/emulator/cli"
 	emuec2 "github.com/apidriven/api-driven/emulator/ec2"
 	"github.com/apidriven/api-driven/emulator/emulatortest"
+	"github.com/apidriven/api-driven/emulator/store"
 )
 
 // clients are SDK clients of one emulator.
@@ -199,6 +203,32 @@ func TestUnsavedChangeIsNotApplied(t *testing.T) {
 	for _, tt := range tests {
 		if what := tt.applied(ctx, t, restarted); what != "" {
 			t.Errorf("after a restart, the refused change to %s is applied: %s", tt.file, what)
+		}
+	}
+}
+
+// TestCorruptStateStopsStartup: a state file that does not parse, or that
+// holds nothing, stops start-up with its path and the way out, instead of
+// an empty service that would overwrite it.
+func TestCorruptStateStopsStartup(t *testing.T) {
+	for _, file := range []string{"ec2.json", "iam.json", "lambda.json", "apigateway.json"} {
+		for _, content := range []string{"null", "{}", `{"roles":{`, ""} {
+			dir := t.TempDir()
+			p := filepath.Join(dir, file)
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			srv, err := emulator.New(emulator.Config{DataDir: dir})
+			if err == nil {
+				_ = srv.Close()
+				t.Errorf("%s holding %q: the emulator started", file, content)
+				continue
+			}
+			var corrupt *store.CorruptError
+			msg := cli.ExitMessage(err)
+			if !errors.As(err, &corrupt) || corrupt.Path != p || !strings.Contains(msg, p) || !strings.Contains(msg, "  → move it aside") {
+				t.Errorf("%s holding %q: %q; want its path and the way out", file, content, msg)
+			}
 		}
 	}
 }

@@ -1,16 +1,22 @@
 package provision_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/sethvargo/go-retry"
 
 	"github.com/apidriven/api-driven/emulator/emulatortest"
@@ -149,5 +155,55 @@ func TestDeployRoutesCleanOnEmulator(t *testing.T) {
 	}
 	if removed, err := provision.Clean(ctx, c, cfg, status.Discard()); err != nil || len(removed) != 0 {
 		t.Errorf("second Clean = %q, %v", removed, err)
+	}
+}
+
+// TestDeployRepairsFailedFunction: the emulator finds at start that the
+// function's stored code no longer matches its digest and reports the
+// function Failed; Deploy uploads the code again and the routes answer.
+func TestDeployRepairsFailedFunction(t *testing.T) {
+	dir := t.TempDir()
+	srv := emulatortest.Start(t, emulatortest.WithDataDir(dir))
+	ctx := testContext(t)
+	cfg := provision.Config{
+		Backend: provision.BackendEmbedded, Endpoint: srv.URL(),
+		Code: functionZipFor(t, runtime.GOOS, runtime.GOARCH), Architecture: hostArch(),
+	}
+	if _, err := provision.Deploy(ctx, provision.NewClients(emulatortest.AWSConfig(t, srv.URL())), cfg, status.Discard()); err != nil {
+		t.Fatalf("Deploy: %v", err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zips, err := filepath.Glob(filepath.Join(dir, "lambda", "code", "*", "*", "*.zip"))
+	if err != nil || len(zips) != 1 {
+		t.Fatalf("stored code: %v, %v; want one zip", zips, err)
+	}
+	if err := os.WriteFile(zips[0], []byte("not the zip that was uploaded"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	srv = emulatortest.Start(t, emulatortest.WithDataDir(dir))
+	c := provision.NewClients(emulatortest.AWSConfig(t, srv.URL()))
+	cfg.Endpoint = srv.URL()
+	got, err := c.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(provision.DefaultFunctionName)})
+	if err != nil {
+		t.Fatalf("GetFunction: %v", err)
+	}
+	if got.Configuration.State != lambdatypes.StateFailed || got.Configuration.StateReasonCode != lambdatypes.StateReasonCodeInvalidZipFileException {
+		t.Fatalf("function with corrupt code: %s %s (%s), want Failed InvalidZipFileException",
+			got.Configuration.State, got.Configuration.StateReasonCode, aws.ToString(got.Configuration.StateReason))
+	}
+
+	var out bytes.Buffer
+	deployed, err := provision.Deploy(ctx, c, cfg, status.New(&out))
+	if err != nil {
+		t.Fatalf("Deploy of a Failed function: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "re-uploaded") {
+		t.Errorf("Deploy should say it re-uploaded the code:\n%s", out.String())
+	}
+	if code, got := callURL(t, http.MethodGet, deployed.URLs.Status); code != 200 || got["state"] == "" {
+		t.Fatalf("GET status after the repair = %d %v", code, got)
 	}
 }

@@ -136,7 +136,11 @@ func ensureFunctionSteps(ctx context.Context, c Clients, cfg Config, roleARN, in
 		}
 		changed = append(changed, "configuration")
 	}
-	if aws.ToString(conf.CodeSha256) != codeSHA256(cfg.Code) || !archIs(conf.Architectures, arch) {
+	// A Failed function gets its code again even when the digests agree:
+	// the embedded emulator fails a function whose stored code no longer
+	// matches its digest, and new code repairs it.
+	failed := conf.State == lambdatypes.StateFailed
+	if failed || aws.ToString(conf.CodeSha256) != codeSHA256(cfg.Code) || !archIs(conf.Architectures, arch) {
 		_, err := withRetry(ctx, to, retryLambdaWrite, func(ctx context.Context) (*lambda.UpdateFunctionCodeOutput, error) {
 			return c.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{
 				FunctionName:  &cfg.FunctionName,
@@ -155,6 +159,9 @@ func ensureFunctionSteps(ctx context.Context, c Clients, cfg Config, roleARN, in
 	detail := "active"
 	if len(changed) > 0 {
 		detail = strings.Join(changed, " and ") + " updated, active"
+		if failed {
+			detail += fmt.Sprintf(" (code re-uploaded: the function was Failed, %s)", conf.StateReasonCode)
+		}
 	} else if conf.State != lambdatypes.StateActive {
 		// Unchanged but still settling from an earlier deploy.
 		if err := waitFunction(ctx, c, cfg, true); err != nil {

@@ -231,8 +231,7 @@ func (p *Provider) waitReady(ctx context.Context, exited <-chan struct{}) error 
 	return probe.Wait(ctx, p.o.Status, "emulator at "+p.o.Endpoint, p.o.ReadyTimeout, func(ctx context.Context) error {
 		select {
 		case <-exited:
-			return probe.Permanent(status.WithFix(fmt.Errorf("the emulator exited during start-up:\n%s", tail(p.LogFile(), 8)),
-				"read %s; if the port is busy, stop what uses it or set AWS_ENDPOINT_URL to another port", rel(p.o.Root, p.LogFile())))
+			return probe.Permanent(p.exitError())
 		default:
 		}
 		if _, err := probe.CallerIdentity(ctx, cfg); err != nil {
@@ -303,14 +302,48 @@ func (p *Provider) running() (pid int, addr string, ok bool) {
 	return pid, fields[1], true
 }
 
-func tail(path string, n int) string {
+// exitError says why the emulator exited during start-up: its own last
+// words ("awsemu: <cause>" and "  → <fix>", see emulator/cli.ExitMessage)
+// when it said them, else the end of its log.
+func (p *Provider) exitError() error {
+	lines := tailLines(p.LogFile(), 8)
+	cause, fix := "", ""
+	for i, line := range lines {
+		if c, ok := strings.CutPrefix(line, "awsemu: "); ok {
+			cause, fix = c, ""
+			if i+1 < len(lines) {
+				fix, _ = strings.CutPrefix(lines[i+1], "  → ")
+			}
+		}
+	}
+	logName := rel(p.o.Root, p.LogFile())
+	switch {
+	case cause != "" && fix != "":
+		return status.WithFix(fmt.Errorf("the emulator exited during start-up: %s", cause), "%s, then `go tool mage up`", fix)
+	case cause != "":
+		return status.WithFix(fmt.Errorf("the emulator exited during start-up: %s", cause),
+			"read %s; if the port is busy, stop what uses it or set AWS_ENDPOINT_URL to another port", logName)
+	}
+	return status.WithFix(fmt.Errorf("the emulator exited during start-up:\n%s", tail(p.LogFile(), 8)),
+		"read %s; if the port is busy, stop what uses it or set AWS_ENDPOINT_URL to another port", logName)
+}
+
+func tailLines(path string, n int) []string {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return "(no log)"
+		return nil
 	}
 	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
+	}
+	return lines
+}
+
+func tail(path string, n int) string {
+	lines := tailLines(path, n)
+	if lines == nil {
+		return "(no log)"
 	}
 	return "  " + strings.Join(lines, "\n  ")
 }

@@ -5,7 +5,6 @@ package apigateway
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -64,7 +63,7 @@ func New(opts Options) (*Service, error) {
 	}
 	s := &Service{opts: opts, log: opts.Logger}
 	if _, err := opts.Store.Load(stateName, &s.st); err != nil {
-		return nil, fmt.Errorf("failed to load api gateway state: %w", err)
+		return nil, err // says which file; the server says which service
 	}
 	s.st.normalize()
 	return s, nil

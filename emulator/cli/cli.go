@@ -56,6 +56,18 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return srv.Shutdown(shutdownCtx)
 }
 
+// ExitMessage is how the command reports the error it stops on: a line
+// "awsemu: <cause>", then "  → <fix>" when the error knows the way out
+// (backend/embedded shows both when the emulator exits during start-up).
+func ExitMessage(err error) string {
+	msg := "awsemu: " + err.Error() + "\n"
+	var fixer interface{ Fix() string }
+	if errors.As(err, &fixer) {
+		msg += "  → " + fixer.Fix() + "\n"
+	}
+	return msg
+}
+
 func orMemory(dir string) string {
 	if dir == "" {
 		return "none, state in memory"

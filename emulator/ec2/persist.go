@@ -23,7 +23,7 @@ func (s *Service) load() error {
 	var snap snapshot
 	found, err := s.opts.Store.Load(snapshotName, &snap)
 	if err != nil {
-		return fmt.Errorf("failed to load ec2 state: %w", err)
+		return err // says which file; the server says which service
 	}
 	if !found {
 		return nil
@@ -39,7 +39,7 @@ func (s *Service) restoreLocked(snap snapshot) error {
 	for i := range snap.Instances {
 		in := &snap.Instances[i]
 		if in.ID == "" || s.instances[in.ID] != nil {
-			return fmt.Errorf("failed to load ec2 state: bad or duplicate instance record %q", in.ID)
+			return fmt.Errorf("bad or duplicate instance record %q", in.ID)
 		}
 		in.slot = &renderSlot{}
 		s.instances[in.ID] = in

@@ -6,7 +6,6 @@ package iam
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -81,7 +80,7 @@ func New(opts Options) (*Service, error) {
 	}
 	s := &Service{opts: opts, st: state{Roles: map[string]*role{}, Policies: map[string]*managedPolicy{}}}
 	if _, err := opts.Store.Load(snapshotName, &s.st); err != nil {
-		return nil, fmt.Errorf("failed to load iam state: %w", err)
+		return nil, err // says which file; the server says which service
 	}
 	s.st.normalize()
 	s.handlers = map[string]handler{

@@ -24,7 +24,7 @@ type snapshot struct {
 func (s *Service) load() error {
 	var snap snapshot
 	if _, err := s.opts.Store.Load(snapshotName, &snap); err != nil {
-		return fmt.Errorf("failed to load lambda functions: %w", err)
+		return err // says which file; the server says which service
 	}
 	s.install(snap)
 	for _, f := range s.functions {

@@ -4,13 +4,18 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/apidriven/api-driven/emulator/emulatortest"
+	"github.com/apidriven/api-driven/emulator/lambda/lambdatest"
 )
 
 func TestFunctionsSurviveRestart(t *testing.T) {
@@ -84,5 +89,79 @@ func TestFunctionsSurviveRestart(t *testing.T) {
 	// The restored function takes updates again.
 	if _, err := e.client.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("kept"), ZipFile: v1}); err != nil {
 		t.Fatalf("UpdateFunctionCode after restart: %v", err)
+	}
+}
+
+// TestCorruptCodeFailsFunction: stored code that no longer matches its
+// digest is found at start; the function is Failed with AWS's reason
+// fields, Invoke fails fast saying why, and new code repairs it.
+func TestCorruptCodeFailsFunction(t *testing.T) {
+	dir := t.TempDir()
+	e := start(t, emulatortest.WithDataDir(dir))
+	code := lambdatest.BuildFunction(t, lambdatest.Probe)
+	e.create(t, "broken", code)
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zips, err := filepath.Glob(filepath.Join(dir, "lambda", "code", "us-east-1", "broken", "*.zip"))
+	if err != nil || len(zips) != 1 {
+		t.Fatalf("stored code: %v, %v", zips, err)
+	}
+	if err := os.WriteFile(zips[0], []byte("bit rot"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Without its unpacked copy, as after a cleaned work dir.
+	if err := os.RemoveAll(filepath.Join(dir, "lambda-work")); err != nil {
+		t.Fatal(err)
+	}
+
+	e = reconnect(t, emulatortest.Start(t, emulatortest.WithDataDir(dir)), e.role)
+	ctx := emulatortest.Context(t)
+	got, err := e.client.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("broken")})
+	if err != nil {
+		t.Fatalf("GetFunctionConfiguration: %v", err)
+	}
+	if got.State != types.StateFailed || got.StateReasonCode != types.StateReasonCodeInvalidZipFileException ||
+		!strings.Contains(aws.ToString(got.StateReason), "go tool mage deploy") {
+		t.Fatalf("State %s %s %q, want Failed InvalidZipFileException with the way out", got.State, got.StateReasonCode, aws.ToString(got.StateReason))
+	}
+	for range 2 { // every call fails fast, with the reason
+		_, err = e.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("broken")})
+		wantAPIError(t, err, "ResourceConflictException", 409, "state: Failed. InvalidZipFileException")
+	}
+
+	if _, err := e.client.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("broken"), ZipFile: code}); err != nil {
+		t.Fatalf("UpdateFunctionCode: %v", err)
+	}
+	if err := lambda.NewFunctionUpdatedV2Waiter(e.client).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("broken")}, 30*time.Second); err != nil {
+		t.Fatalf("waiting for the update: %v", err)
+	}
+	out, po := invokeProbe(t, e, "broken", lambdatest.ProbeCommand{Echo: json.RawMessage(`"repaired"`)})
+	if out.FunctionError != nil || string(po.Echo) != `"repaired"` {
+		t.Fatalf("Invoke after the repair: %q %s", aws.ToString(out.FunctionError), po.Echo)
+	}
+}
+
+// TestCodeCorruptedWhileRunning: found when an invocation needs the code.
+func TestCodeCorruptedWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	e := start(t, emulatortest.WithDataDir(dir))
+	e.create(t, "rotting", shellZip(t, "v1"))
+	zips, _ := filepath.Glob(filepath.Join(dir, "lambda", "code", "us-east-1", "rotting", "*.zip"))
+	if len(zips) != 1 {
+		t.Fatalf("stored code: %v", zips)
+	}
+	if err := os.WriteFile(zips[0], []byte("bit rot"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "lambda-work")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := emulatortest.Context(t)
+	_, err := e.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("rotting")})
+	wantAPIError(t, err, "ResourceConflictException", 409, "does not match its CodeSha256")
+	got, err := e.client.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("rotting")})
+	if err != nil || got.State != types.StateFailed {
+		t.Fatalf("after the failed invocation: %v, %v; want state Failed", got, err)
 	}
 }
