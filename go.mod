@@ -20,6 +20,7 @@ require (
 	github.com/moby/moby/client v0.6.2
 	github.com/sethvargo/go-retry v0.5.0
 	github.com/theory/jsonpath v0.12.3
+	golang.org/x/sync v0.16.0
 	golang.org/x/sys v0.33.0
 	golang.org/x/time v0.11.0
 )

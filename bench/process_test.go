@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -80,19 +79,7 @@ func startAwsemu(ctx context.Context, bin string) (*exec.Cmd, string, error) {
 }
 
 // rssMB reads a process's resident set size from /proc (Linux only).
-func rssMB(pid int) (float64, bool) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
-			return float64(kb) / 1024, err == nil
-		}
-	}
-	return 0, false
-}
+func rssMB(pid int) (float64, bool) { return procStatusMB(pid, "VmRSS:") }
 
 // BenchmarkEmulatorStart measures the built awsemu command from exec to a
 // healthy /_localstack/health, and its idle RSS. Targets: ≤ 50 ms, ≤ 40 MB.

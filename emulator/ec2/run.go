@@ -141,28 +141,15 @@ func instanceArch(t string) string {
 	return "x86_64"
 }
 
-// launchTags reads TagSpecification.N with ResourceType instance; tags for
-// volumes and network interfaces are accepted and ignored.
+// launchTags are the instance's tags from TagSpecification.N; tags for
+// the volumes and network interfaces launched with it are checked and
+// ignored.
 func launchTags(req *protocol.QueryRequest) ([]protocol.Tag, error) {
-	var tags []protocol.Tag
-	for i := 1; ; i++ {
-		prefix := fmt.Sprintf("TagSpecification.%d", i)
-		rt, ok := first(req.Params, prefix+".ResourceType")
-		if !ok {
-			return tags, nil
-		}
-		specTags, err := parseTags(req.Params, prefix+".Tag")
-		if err != nil {
-			return nil, err
-		}
-		switch rt {
-		case "instance":
-			tags = mergeTags(tags, specTags)
-		case "volume", "network-interface", "spot-instances-request", "elastic-gpu":
-		default:
-			return nil, invalidValue("'%s' is not a valid taggable resource type for this operation.", rt)
-		}
+	byType, err := tagSpecifications(req.Params, "instance", "volume", "network-interface", "spot-instances-request", "elastic-gpu")
+	if err != nil {
+		return nil, err
 	}
+	return byType["instance"], nil
 }
 
 func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) (any, error) {

@@ -161,3 +161,36 @@ func TestDescribeTagsPaginator(t *testing.T) {
 		t.Errorf("paginated tags = %v, want %v", got, want)
 	}
 }
+
+// TestTagLimitAcrossTagSpecifications: AWS counts a resource's tags over
+// all the specifications that name its type, so 2 × 30 tags are refused
+// before anything is launched, and 25 + 25 are fine.
+func TestTagLimitAcrossTagSpecifications(t *testing.T) {
+	c := newClient(t)
+	ctx := emulatortest.Context(t)
+	spec := func(from, n int) types.TagSpecification {
+		s := types.TagSpecification{ResourceType: types.ResourceTypeInstance}
+		for i := from; i < from+n; i++ {
+			s.Tags = append(s.Tags, tag(fmt.Sprintf("k%d", i), "v"))
+		}
+		return s
+	}
+	run := func(specs ...types.TagSpecification) (*ec2.RunInstancesOutput, error) {
+		return c.RunInstances(ctx, &ec2.RunInstancesInput{
+			ImageId: aws.String(defaultImage), MinCount: aws.Int32(1), MaxCount: aws.Int32(1), TagSpecifications: specs,
+		})
+	}
+	_, err := run(spec(0, 30), spec(30, 30))
+	wantCode(t, err, "TagLimitExceeded")
+	out, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
+	if err != nil || len(out.Reservations) != 0 {
+		t.Fatalf("after a refused launch: %d reservations, %v; want none", len(out.Reservations), err)
+	}
+	ok, err := run(spec(0, 25), spec(25, 25))
+	if err != nil {
+		t.Fatalf("RunInstances with 50 tags in two specifications: %v", err)
+	}
+	if got := tagMap(t, c, aws.ToString(ok.Instances[0].InstanceId)); len(got) != 50 {
+		t.Errorf("instance has %d tags, want 50", len(got))
+	}
+}

@@ -152,7 +152,7 @@ func (s *Service) setAliases(f *function, aliases []*alias) error {
 
 func (s *Service) createAlias(w http.ResponseWriter, r *http.Request, region string, rf ref) error {
 	var in aliasInput
-	if err := decodeBody(r, &in); err != nil {
+	if err := decodeBody(r, "CreateAlias", &in); err != nil {
 		return err
 	}
 	failures := in.constraints(true)
@@ -206,7 +206,7 @@ func (s *Service) getAlias(w http.ResponseWriter, region string, rf ref, name st
 
 func (s *Service) updateAlias(w http.ResponseWriter, r *http.Request, region string, rf ref, name string) error {
 	var in aliasInput
-	if err := decodeBody(r, &in); err != nil {
+	if err := decodeBody(r, "UpdateAlias", &in); err != nil {
 		return err
 	}
 	if err := validationError(in.constraints(false)...); err != nil {

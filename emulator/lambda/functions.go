@@ -39,8 +39,13 @@ func checkCode(c *codeInput) (*bundle, *protocol.Error) {
 }
 
 func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, region string) error {
+	done, err := s.uploads.admit(r)
+	if err != nil {
+		return err
+	}
+	defer done()
 	var in createInput
-	if err := decodeBody(r, &in); err != nil {
+	if err := decodeBody(r, "CreateFunction", &in); err != nil {
 		return err
 	}
 	var failures []string
@@ -246,7 +251,7 @@ func (s *Service) listFunctions(w http.ResponseWriter, r *http.Request, region s
 
 func (s *Service) updateConfiguration(w http.ResponseWriter, r *http.Request, region string, rf ref) error {
 	var in configInput
-	if err := decodeBody(r, &in); err != nil {
+	if err := decodeBody(r, "UpdateFunctionConfiguration", &in); err != nil {
 		return err
 	}
 	if err := validationError(in.constraints()...); err != nil {
@@ -283,8 +288,13 @@ type updateCodeInput struct {
 }
 
 func (s *Service) updateCode(w http.ResponseWriter, r *http.Request, region string, rf ref) error {
+	done, err := s.uploads.admit(r)
+	if err != nil {
+		return err
+	}
+	defer done()
 	var in updateCodeInput
-	if err := decodeBody(r, &in); err != nil {
+	if err := decodeBody(r, "UpdateFunctionCode", &in); err != nil {
 		return err
 	}
 	if msg := checkArchitectures(in.Architectures); msg != "" {

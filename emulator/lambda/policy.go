@@ -105,7 +105,7 @@ func (in *addPermissionInput) statement(resource string) statement {
 
 func (s *Service) addPermission(w http.ResponseWriter, r *http.Request, region string, rf ref) error {
 	var in addPermissionInput
-	if err := decodeBody(r, &in); err != nil {
+	if err := decodeBody(r, "AddPermission", &in); err != nil {
 		return err
 	}
 	if err := validationError(in.constraints()...); err != nil {

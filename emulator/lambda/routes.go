@@ -8,10 +8,6 @@ import (
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
-// maxRequestBody bounds a control-plane request: AWS's limit for an inline
-// 50 MB zip (base64) plus room for the other fields.
-const maxRequestBody = 69905067 + 1<<20
-
 // ServeHTTP answers the Lambda control-plane and Invoke API.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := s.route(w, r); err != nil {
@@ -139,11 +135,20 @@ func unknownRoute(r *http.Request) error {
 		r.Method, r.URL.Path)
 }
 
-// decodeBody reads a JSON body as Lambda does: a malformed one is an
-// InvalidRequestContentException.
-func decodeBody(r *http.Request, v any) error {
-	if err := protocol.DecodeJSON(r, maxRequestBody, "InvalidRequestContentException", v); err != nil {
-		if err.Code == "InvalidRequestContentException" {
+// decodeBody reads the JSON body of operation op as Lambda does: a
+// malformed one is an InvalidRequestContentException, one over the
+// operation's limit a RequestEntityTooLargeException, refused before it is
+// read when its Content-Length says so.
+func decodeBody(r *http.Request, op string, v any) error {
+	limit := int64(maxRequestBody)
+	if op == "CreateFunction" || op == "UpdateFunctionCode" {
+		limit = maxUploadBody
+	}
+	if err := protocol.DecodeJSON(r, limit, "InvalidRequestContentException", v); err != nil {
+		switch {
+		case err.Status == http.StatusRequestEntityTooLarge:
+			return uploadTooLarge(limit, op)
+		case err.Code == "InvalidRequestContentException":
 			err.Message = "Could not parse request body into json: " + err.Message
 		}
 		return err

@@ -41,6 +41,7 @@ type Service struct {
 	mu        sync.Mutex
 	functions map[string]*function // by key(region, name)
 	uploading map[string]bool      // names whose code is being stored, see claim
+	uploads   *uploads             // bounds the memory of code uploads
 	closed    bool                 // no Event invocation starts once set
 
 	// Event invocations run in the background under bgCtx, bounded by asyncSlots.
@@ -60,7 +61,7 @@ func New(opts Options) (*Service, error) {
 	if opts.MaxAsyncInvocations <= 0 {
 		opts.MaxAsyncInvocations = 64
 	}
-	s := &Service{opts: opts, workDir: opts.WorkDir, functions: map[string]*function{}}
+	s := &Service{opts: opts, workDir: opts.WorkDir, functions: map[string]*function{}, uploads: newUploads()}
 	if s.workDir == "" {
 		dir, err := os.MkdirTemp("", "lambda-")
 		if err != nil {

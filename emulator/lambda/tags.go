@@ -39,7 +39,7 @@ func (s *Service) tagResource(w http.ResponseWriter, r *http.Request, arn string
 	var in struct {
 		Tags map[string]string `json:"Tags"`
 	}
-	if err := decodeBody(r, &in); err != nil {
+	if err := decodeBody(r, "TagResource", &in); err != nil {
 		return err
 	}
 	if in.Tags == nil {

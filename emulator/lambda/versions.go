@@ -25,7 +25,7 @@ type publishInput struct {
 // again without a code or configuration change returns the last version.
 func (s *Service) publishVersion(w http.ResponseWriter, r *http.Request, region string, rf ref) error {
 	var in publishInput
-	if err := decodeBody(r, &in); err != nil {
+	if err := decodeBody(r, "PublishVersion", &in); err != nil {
 		return err
 	}
 	if in.Description != nil && len(*in.Description) > 256 {

@@ -3,7 +3,6 @@ package protocol
 import (
 	"context"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -12,9 +11,16 @@ import (
 	"strings"
 )
 
-// MaxQueryBody bounds a Query-protocol request body; AWS limits EC2 and IAM
-// requests to far less.
-const MaxQueryBody = 1 << 20
+// Bounds of a Query-protocol request, checked before any parsing. AWS's own
+// lists are far smaller (50 tags, 200 filter values, 1,000 ids), so a
+// request past these is garbage or an attack.
+const (
+	// MaxQueryBody bounds the form-encoded body.
+	MaxQueryBody = 1 << 20
+	// MaxQueryParams bounds the parameters of the query string and the
+	// body together.
+	MaxQueryParams = 2000
+)
 
 // Dialect says how a Query service renders errors: EC2 has its own
 // <Response><Errors> shape, IAM and STS use <ErrorResponse>.
@@ -48,17 +54,27 @@ type QueryHandler interface {
 // ParseQuery reads a Query-protocol request: form-encoded body (POST) merged
 // with the URL query string (GET).
 func ParseQuery(r *http.Request) (url.Values, *Error) {
+	count := paramCount(r.URL.RawQuery)
+	if count > MaxQueryParams {
+		return nil, tooManyParams(count)
+	}
 	params := url.Values{}
 	for k, v := range r.URL.Query() {
 		params[k] = v
 	}
 	if r.Body != nil && r.Method != http.MethodGet {
+		if r.ContentLength > MaxQueryBody {
+			return nil, queryTooLarge()
+		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxQueryBody+1))
 		if err != nil {
 			return nil, BadRequest("MalformedQueryString", "could not read request body: %v", err)
 		}
 		if len(body) > MaxQueryBody {
-			return nil, Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "request body exceeds %d bytes", MaxQueryBody)
+			return nil, queryTooLarge()
+		}
+		if count += paramCount(string(body)); count > MaxQueryParams {
+			return nil, tooManyParams(count)
 		}
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
@@ -69,6 +85,22 @@ func ParseQuery(r *http.Request) (url.Values, *Error) {
 		}
 	}
 	return params, nil
+}
+
+// paramCount counts the parameters of a form encoding without decoding it.
+func paramCount(form string) int {
+	if form == "" {
+		return 0
+	}
+	return strings.Count(form, "&") + strings.Count(form, ";") + 1
+}
+
+func tooManyParams(n int) *Error {
+	return BadRequest("InvalidQueryParameter", "The request has %d parameters; at most %d are accepted in one request.", n, MaxQueryParams)
+}
+
+func queryTooLarge() *Error {
+	return Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "The request body must be smaller than %d bytes.", MaxQueryBody)
 }
 
 // ServeQuery parses r, dispatches it to h and writes the XML answer or the
@@ -197,22 +229,30 @@ type Tag struct {
 }
 
 // IndexedStructs groups prefix.N.Field values into one map per N, in order,
-// stopping at the first N that has no field at all.
+// stopping at the first N that has no field at all. It reads the
+// parameters once, whatever their number.
 func IndexedStructs(params url.Values, prefix string) []map[string]string {
-	var out []map[string]string
-	for i := 1; ; i++ {
-		p := fmt.Sprintf("%s.%d.", prefix, i)
-		m := map[string]string{}
-		for k, v := range params {
-			if strings.HasPrefix(k, p) && len(v) > 0 {
-				m[strings.TrimPrefix(k, p)] = v[0]
-			}
+	byIndex := map[int]map[string]string{}
+	for k, v := range params {
+		rest, ok := strings.CutPrefix(k, prefix+".")
+		if !ok || len(v) == 0 {
+			continue
 		}
-		if len(m) == 0 {
-			return out
+		num, field, ok := strings.Cut(rest, ".")
+		i, err := strconv.Atoi(num)
+		if !ok || err != nil || i < 1 || strconv.Itoa(i) != num {
+			continue
 		}
-		out = append(out, m)
+		if byIndex[i] == nil {
+			byIndex[i] = map[string]string{}
+		}
+		byIndex[i][field] = v[0]
 	}
+	var out []map[string]string
+	for i := 1; byIndex[i] != nil; i++ {
+		out = append(out, byIndex[i])
+	}
+	return out
 }
 
 // SortedKeys returns a map's keys in order, for stable listings.

@@ -7,10 +7,6 @@ import (
 	"net/http"
 )
 
-// MaxJSONBody bounds a REST-JSON request body: Lambda accepts 50 MB zip
-// uploads inline (base64), a little more than that.
-const MaxJSONBody = 70 << 20
-
 // WriteJSON writes v as JSON with the given status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -37,17 +33,22 @@ func WriteRESTJSONError(w http.ResponseWriter, e *Error) {
 
 // DecodeJSON reads a JSON request body of at most limit bytes into v. An
 // empty body leaves v untouched. A malformed one is a 400 with the given code
-// (SerializationException or BadRequestException, per service).
+// (SerializationException or BadRequestException, per service); one over the
+// limit a 413, refused from its Content-Length before it is read when the
+// client sends one.
 func DecodeJSON(r *http.Request, limit int64, code string, v any) *Error {
 	if r.Body == nil {
 		return nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if r.ContentLength > limit {
+		return tooLarge(limit)
+	}
+	body, err := readBody(r, limit)
 	if err != nil {
 		return BadRequest(code, "could not read request body: %v", err)
 	}
 	if int64(len(body)) > limit {
-		return Errorf(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "request body exceeds %d bytes", limit)
+		return tooLarge(limit)
 	}
 	if len(body) == 0 {
 		return nil
@@ -60,4 +61,20 @@ func DecodeJSON(r *http.Request, limit int64, code string, v any) *Error {
 		return BadRequest(code, "request body is not valid JSON: %v", err)
 	}
 	return nil
+}
+
+// readBody reads at most limit+1 bytes, in one allocation of the announced
+// size when the client gave a Content-Length (a large upload is not
+// copied while a buffer grows).
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if n := r.ContentLength; n > 0 && n <= limit {
+		body := make([]byte, n)
+		_, err := io.ReadFull(r.Body, body)
+		return body, err
+	}
+	return io.ReadAll(io.LimitReader(r.Body, limit+1))
+}
+
+func tooLarge(limit int64) *Error {
+	return Errorf(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "request body exceeds %d bytes", limit)
 }
