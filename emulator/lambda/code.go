@@ -101,6 +101,9 @@ func entryError(name string, err error) error {
 			return fmt.Errorf("failed to unpack %q: %w", name, err)
 		}
 	}
+	if strings.Contains(err.Error(), "path escapes from parent") { // os.Root's refusal, not exported
+		return zipReadError{fmt.Errorf("entry %q leads outside the code directory through a symlink", name)}
+	}
 	return zipReadError{fmt.Errorf("entry %q: %w", name, err)}
 }
 
