@@ -17,21 +17,35 @@ import (
 // zip, base64-encoded.
 const maxUploadBody = 69905067
 
-// TestUploadOverTheLimit: a zip over 50 MiB is refused as AWS refuses it,
-// from its Content-Length, before the emulator reads or decodes it.
+// TestUploadOverTheLimit: an upload over AWS's limit is refused as AWS
+// refuses it, from its Content-Length, before the emulator reads it.
 func TestUploadOverTheLimit(t *testing.T) {
 	e := start(t)
-	ctx := emulatortest.Context(t)
-	tooBig := make([]byte, 50<<20+1)
-	_, err := e.client.CreateFunction(ctx, e.createInput("big", tooBig))
-	wantAPIError(t, err, "RequestEntityTooLargeException", 413, "Request must be smaller than 69905067 bytes for the CreateFunction operation")
-
 	e.create(t, "small", shellZip(t, "v1"))
-	_, err = e.client.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("small"), ZipFile: tooBig})
-	wantAPIError(t, err, "RequestEntityTooLargeException", 413, "for the UpdateFunctionCode operation")
+	for _, tc := range []struct{ op, method, path string }{
+		{"CreateFunction", http.MethodPost, "/2015-03-31/functions"},
+		{"UpdateFunctionCode", http.MethodPut, "/2015-03-31/functions/small/code"},
+	} {
+		body := io.LimitReader(repeatReader('A'), maxUploadBody+1) // never held in memory
+		req, err := http.NewRequestWithContext(emulatortest.Context(t), tc.method, e.srv.URL()+tc.path, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.ContentLength = maxUploadBody + 1
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.op, err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := "Request must be smaller than 69905067 bytes for the " + tc.op + " operation"
+		if resp.StatusCode != 413 || resp.Header.Get("X-Amzn-ErrorType") != "RequestEntityTooLargeException" || !bytes.Contains(got, []byte(want)) {
+			t.Errorf("%s of %d bytes: %d %s %s", tc.op, req.ContentLength, resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), got)
+		}
+	}
 
 	// Other operations are far smaller: 1 MiB is plenty.
-	_, err = e.client.TagResource(ctx, &lambda.TagResourceInput{
+	_, err := e.client.TagResource(emulatortest.Context(t), &lambda.TagResourceInput{
 		Resource: aws.String("arn:aws:lambda:us-east-1:000000000000:function:small"),
 		Tags:     map[string]string{"big": strings.Repeat("x", 1<<20)},
 	})
