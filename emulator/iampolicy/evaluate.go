@@ -1,8 +1,10 @@
 package iampolicy
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Request is what a call asks for, in IAM's terms.
@@ -166,6 +168,14 @@ func negated(op string) bool {
 	return strings.Contains(op, "Not")
 }
 
+// positiveOf is the operator a negated one negates.
+func positiveOf(op string) string {
+	if op == "NotIpAddress" {
+		return "IpAddress"
+	}
+	return strings.Replace(op, "Not", "", 1)
+}
+
 // holds evaluates the condition against the request's keys.
 func (c Condition) holds(ctx map[string][]string) bool {
 	values, present := ctx[strings.ToLower(c.Key)]
@@ -202,7 +212,7 @@ func (c Condition) holds(ctx map[string][]string) bool {
 // valueHolds compares one request value with the policy's values: any
 // of them for positive operators, none of them for negated ones.
 func (c Condition) valueHolds(v string) bool {
-	positive := strings.Replace(c.base, "Not", "", 1)
+	positive := positiveOf(c.base)
 	hit := false
 	for _, want := range c.Values {
 		if compare(positive, v, want) {
@@ -226,24 +236,68 @@ func compare(op, got, want string) bool {
 	case "Bool":
 		return strings.EqualFold(got, want)
 	}
-	if strings.HasPrefix(op, "Numeric") {
-		g, err1 := strconv.ParseFloat(got, 64)
-		w, err2 := strconv.ParseFloat(want, 64)
-		if err1 != nil || err2 != nil {
-			return false
-		}
-		switch op {
-		case "NumericEquals":
-			return g == w
-		case "NumericLessThan":
-			return g < w
-		case "NumericLessThanEquals":
-			return g <= w
-		case "NumericGreaterThan":
-			return g > w
-		case "NumericGreaterThanEquals":
-			return g >= w
-		}
+	if op == "IpAddress" {
+		return ipIn(got, want)
+	}
+	var g, w float64
+	var ok bool
+	rel, numeric := strings.CutPrefix(op, "Numeric")
+	if numeric {
+		g, w, ok = numbers(got, want)
+	} else if rel, ok = strings.CutPrefix(op, "Date"); ok {
+		g, w, ok = dates(got, want)
+	}
+	if !ok {
+		return false
+	}
+	switch rel {
+	case "Equals":
+		return g == w
+	case "LessThan":
+		return g < w
+	case "LessThanEquals":
+		return g <= w
+	case "GreaterThan":
+		return g > w
+	case "GreaterThanEquals":
+		return g >= w
 	}
 	return false
+}
+
+func numbers(got, want string) (float64, float64, bool) {
+	g, err1 := strconv.ParseFloat(got, 64)
+	w, err2 := strconv.ParseFloat(want, 64)
+	return g, w, err1 == nil && err2 == nil
+}
+
+// dates compares ISO 8601 times or epoch seconds, as IAM accepts both.
+func dates(got, want string) (float64, float64, bool) {
+	parse := func(s string) (float64, bool) {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return float64(t.UnixNano()) / 1e9, true
+		}
+		if t, err := time.Parse("2006-01-02", s); err == nil {
+			return float64(t.Unix()), true
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		return f, err == nil
+	}
+	g, ok1 := parse(got)
+	w, ok2 := parse(want)
+	return g, w, ok1 && ok2
+}
+
+// ipIn reports whether the address got is in the CIDR (or equals the
+// address) want.
+func ipIn(got, want string) bool {
+	addr, err := netip.ParseAddr(got)
+	if err != nil {
+		return false
+	}
+	if prefix, err := netip.ParsePrefix(want); err == nil {
+		return prefix.Contains(addr)
+	}
+	w, err := netip.ParseAddr(want)
+	return err == nil && w == addr
 }

@@ -4,8 +4,9 @@
 //
 // Supported: Effect, Action/NotAction (case-insensitive, * and ?
 // wildcards), Resource/NotResource (ARN wildcards, segment by segment),
-// and the Condition operators String*, Arn*, Bool, Null and Numeric*, with
-// IfExists and the ForAnyValue:/ForAllValues: set qualifiers.
+// and the Condition operators String*, Arn*, Bool, Null, Numeric*, Date*
+// and IpAddress, with IfExists and the ForAnyValue:/ForAllValues: set
+// qualifiers.
 package iampolicy
 
 import (
@@ -196,6 +197,9 @@ var operators = map[string]bool{
 	"Bool": true, "Null": true,
 	"NumericEquals": true, "NumericNotEquals": true, "NumericLessThan": true, "NumericLessThanEquals": true,
 	"NumericGreaterThan": true, "NumericGreaterThanEquals": true,
+	"DateEquals": true, "DateNotEquals": true, "DateLessThan": true, "DateLessThanEquals": true,
+	"DateGreaterThan": true, "DateGreaterThanEquals": true,
+	"IpAddress": true, "NotIpAddress": true,
 }
 
 func (c *Condition) parseOperator() error {
