@@ -196,7 +196,7 @@ func (v *Verifier) payloadHash(r *http.Request, body []byte) (string, error) {
 		return "", failf(IncompleteSignature, "could not read the request body to verify its signature: %v", err)
 	}
 	if n <= memoryBody {
-		r.Body = io.NopCloser(bytes.NewReader(mem.Bytes()))
+		r.Body = memoryBodyOf(mem.Bytes())
 		return hex.EncodeToString(h.Sum(nil)), nil
 	}
 	spooled, err := spool(r, &mem, h, max)
@@ -236,6 +236,25 @@ func spool(r *http.Request, head *bytes.Buffer, h hash.Hash, max int64) (io.Read
 	return body, nil
 }
 
+// Rewind puts a body the verifier read back at its start, so that one
+// more reader (the authorizer, then the handler) sees all of it. It
+// reports false for bodies the verifier did not read.
+func Rewind(r *http.Request) bool {
+	s, ok := r.Body.(io.Seeker)
+	if !ok {
+		return false
+	}
+	_, err := s.Seek(0, io.SeekStart)
+	return err == nil
+}
+
+// memoryBodyReader is a verified body kept in memory, rewindable.
+type memoryBodyReader struct{ *bytes.Reader }
+
+func (memoryBodyReader) Close() error { return nil }
+
+func memoryBodyOf(b []byte) io.ReadCloser { return memoryBodyReader{bytes.NewReader(b)} }
+
 // spooledBody is a body in a temporary file, removed once closed.
 type spooledBody struct {
 	f    *os.File
@@ -249,6 +268,10 @@ func (b *spooledBody) Read(p []byte) (int, error) {
 		err = io.ErrUnexpectedEOF
 	}
 	return n, err
+}
+
+func (b *spooledBody) Seek(offset int64, whence int) (int64, error) {
+	return b.f.Seek(offset, whence)
 }
 
 func (b *spooledBody) Close() error {

@@ -30,6 +30,9 @@ type Config struct {
 	// StopGrace is how long Close waits after SIGTERM before SIGKILL
 	// (default 1s).
 	StopGrace time.Duration
+	// Credentials issues each sandbox's role credentials; without it (or
+	// for a function without a Role) sandboxes get test/test.
+	Credentials CredentialIssuer
 }
 
 // Function is what the manager needs to know of a function version.
@@ -44,6 +47,7 @@ type Function struct {
 	Revision string // changes with every code or configuration update
 	Env      map[string]string
 	Region   string
+	Role     string // execution role ARN: the sandbox's credentials are its
 	Timeout  time.Duration
 	MemoryMB int
 	LogPath  string // per-function log file (appended)
@@ -68,6 +72,9 @@ type Result struct {
 	// Duration is the invoke phase; InitDuration is set on a cold start.
 	Duration     time.Duration
 	InitDuration time.Duration
+	// SandboxID names the process that ran the invocation (its calls to
+	// AWS carry it, see auth.Sandbox); "" when none started.
+	SandboxID string
 }
 
 type runResult struct {

@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"time"
+
+	"github.com/apidriven/api-driven/emulator/auth"
 )
 
 // pool holds the processes of one function name. Processes of an older
@@ -82,18 +84,26 @@ func (p *pool) start(fn Function, initTail *tail) (*sandbox, error) {
 		return nil, ErrClosed
 	}
 	m.wg.Add(1) // the watcher
-	env := environment(fn, m.cfg.EndpointURL)
+	endpoint := m.cfg.EndpointURL
 	m.mu.Unlock()
-	sb, err := startSandbox(fn, bootstrap, env, initTail, func(sb *sandbox) {
-		p.remove(sb)
-		m.log.Debug("lambda process exited", "function", fn.Name, "pid", sb.pid, "status", sb.exitMessage())
-		m.wg.Done()
-	})
+	ident := &auth.Sandbox{FunctionARN: fn.ARN, FunctionName: fn.Name, Version: fn.Version, ID: newSandboxID()}
+	creds, revoke, err := m.sandboxCredentials(fn, ident)
 	if err != nil {
 		m.wg.Done()
 		return nil, err
 	}
-	m.log.Debug("lambda process started", "function", fn.Name, "revision", fn.Revision, "pid", sb.pid, "runtimeAPI", sb.addr)
+	sb, err := startSandbox(fn, bootstrap, environment(fn, endpoint, creds), ident, initTail, func(sb *sandbox) {
+		revoke() // the process is gone: so are its credentials
+		p.remove(sb)
+		m.log.Debug("lambda process exited", "function", fn.Name, "sandbox", ident.ID, "pid", sb.pid, "status", sb.exitMessage())
+		m.wg.Done()
+	})
+	if err != nil {
+		revoke()
+		m.wg.Done()
+		return nil, err
+	}
+	m.log.Debug("lambda process started", "function", fn.Name, "revision", fn.Revision, "sandbox", ident.ID, "pid", sb.pid, "runtimeAPI", sb.addr)
 	m.mu.Lock()
 	closed := m.closed
 	if !closed {

@@ -13,11 +13,14 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/apidriven/api-driven/emulator/auth"
 )
 
 // sandbox is one function process and the Runtime API only it talks to.
 type sandbox struct {
-	fn        Function // configuration it was started with
+	fn        Function      // configuration it was started with
+	ident     *auth.Sandbox // who its credentials say it is, and its invocation
 	cmd       *exec.Cmd
 	pid       int
 	srv       *http.Server
@@ -48,7 +51,7 @@ type sandbox struct {
 // startSandbox starts fn's bootstrap with a fresh Runtime API listener. Its
 // init output goes to initTail, the tail of the invocation starting it;
 // onExit runs once the process is reaped.
-func startSandbox(fn Function, bootstrap string, env []string, initTail *tail, onExit func(*sandbox)) (*sandbox, error) {
+func startSandbox(fn Function, bootstrap string, env []string, ident *auth.Sandbox, initTail *tail, onExit func(*sandbox)) (*sandbox, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("failed to listen for the runtime API: %w", err)
@@ -60,6 +63,7 @@ func startSandbox(fn Function, bootstrap string, env []string, initTail *tail, o
 	}
 	sb := &sandbox{
 		fn:        fn,
+		ident:     ident,
 		addr:      ln.Addr().String(),
 		logs:      logs,
 		logStream: logStreamName(fn.Version),
@@ -194,6 +198,7 @@ func (sb *sandbox) deliver(inv *invocation) {
 	now := time.Now()
 	sb.mu.Lock()
 	sb.pending, sb.current = nil, inv
+	sb.ident.SetInvocation(inv.id)
 	inv.deadline = now.Add(inv.fn.Timeout)
 	inv.startedAt = now
 	if !sb.initDone {
@@ -251,8 +256,9 @@ func (sb *sandbox) failInit(o outcome) {
 
 // environment builds the process environment exactly as Lambda does:
 // unreserved defaults, then the function's variables, then reserved keys
-// the function cannot override. Nothing comes from the host.
-func environment(fn Function, endpoint string) []string {
+// the function cannot override, among them the sandbox's role
+// credentials. Nothing comes from the host.
+func environment(fn Function, endpoint string, creds auth.Credential) []string {
 	env := map[string]string{
 		"TZ":   ":UTC",
 		"LANG": "en_US.UTF-8",
@@ -274,9 +280,9 @@ func environment(fn Function, endpoint string) []string {
 		"LAMBDA_RUNTIME_DIR":              "/var/runtime",
 		"AWS_REGION":                      fn.Region,
 		"AWS_DEFAULT_REGION":              fn.Region,
-		"AWS_ACCESS_KEY_ID":               "test",
-		"AWS_SECRET_ACCESS_KEY":           "test",
-		"AWS_SESSION_TOKEN":               "test",
+		"AWS_ACCESS_KEY_ID":               creds.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY":           creds.SecretAccessKey,
+		"AWS_SESSION_TOKEN":               creds.SessionToken,
 	} {
 		env[k] = v
 	}

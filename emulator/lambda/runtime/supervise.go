@@ -46,6 +46,7 @@ func (m *Manager) supervise(p *pool, sb *sandbox, inv *invocation) *Result {
 		timer.Stop()
 	}
 	out := inv.out
+	sb.ident.SetInvocation("") // calls from here on belong to no invocation
 
 	rep := report{requestID: inv.id, init: inv.initDuration, memoryMB: inv.fn.MemoryMB}
 	if started {
@@ -86,7 +87,9 @@ func (m *Manager) supervise(p *pool, sb *sandbox, inv *invocation) *Result {
 	}
 
 	p.release(sb, !out.fatal)
-	return inv.result(rep, logTail)
+	res := inv.result(rep, logTail)
+	res.SandboxID = sb.ident.ID
+	return res
 }
 
 func (inv *invocation) result(rep report, logTail string) *Result {
