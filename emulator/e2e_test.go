@@ -20,25 +20,31 @@ import (
 	emuec2 "github.com/apidriven/api-driven/emulator/ec2"
 	"github.com/apidriven/api-driven/emulator/emulatortest"
 	"github.com/apidriven/api-driven/emulator/lambda/lambdatest"
+	"github.com/apidriven/api-driven/provision"
 )
 
 const trustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 
 // TestEndToEnd drives the whole product path through real SDK clients: a
-// role, a function built from source, a REST API with a {proxy+} route, a
-// deployment; then plain HTTP through the three LocalStack URL forms makes
-// the function call EC2 back through AWS_ENDPOINT_URL and change an
-// instance's state.
+// role with the project's own policy, a function built from source, a REST
+// API with a {proxy+} route, a deployment; then plain HTTP through the
+// three LocalStack URL forms makes the function call EC2 back through
+// AWS_ENDPOINT_URL and change the project's instance's state. Strict IAM
+// is on: the function's calls are evaluated against that policy, which
+// must be enough.
 func TestEndToEnd(t *testing.T) {
 	// Built before the calls' context starts: linking takes long on a
 	// loaded machine.
 	code := lambdatest.BuildFunction(t, "github.com/apidriven/api-driven/emulator/testdata/ec2control")
-	srv := emulatortest.Start(t, emulatortest.WithTransitionDelay(100*time.Millisecond))
+	srv := emulatortest.Start(t, emulatortest.WithTransitionDelay(100*time.Millisecond), emulatortest.WithEnforceIAM())
 	cfg := emulatortest.AWSConfig(t, srv.URL())
 	ctx := emulatortest.Context(t)
 	ec2c, iamc, lambdac, apigw := ec2.NewFromConfig(cfg), iam.NewFromConfig(cfg), lambda.NewFromConfig(cfg), apigateway.NewFromConfig(cfg)
 
-	run, err := ec2c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(emuec2.DefaultImageID), MinCount: aws.Int32(1), MaxCount: aws.Int32(1), InstanceType: ec2types.InstanceTypeT3Micro})
+	run, err := ec2c.RunInstances(ctx, &ec2.RunInstancesInput{
+		ImageId: aws.String(emuec2.DefaultImageID), MinCount: aws.Int32(1), MaxCount: aws.Int32(1), InstanceType: ec2types.InstanceTypeT3Micro,
+		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeInstance, Tags: []ec2types.Tag{{Key: aws.String(provision.DefaultTagKey), Value: aws.String(provision.DefaultTagValue)}}}},
+	})
 	if err != nil {
 		t.Fatalf("RunInstances: %v", err)
 	}
@@ -50,6 +56,10 @@ func TestEndToEnd(t *testing.T) {
 	role, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("e2e-role"), AssumeRolePolicyDocument: aws.String(trustPolicy)})
 	if err != nil {
 		t.Fatalf("CreateRole: %v", err)
+	}
+	policy := provision.ControlPolicy(provision.Config{Region: emulatortest.Region, FunctionName: "e2e-ec2control"}, "000000000000")
+	if _, err := iamc.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: role.Role.RoleName, PolicyName: aws.String("control"), PolicyDocument: aws.String(policy)}); err != nil {
+		t.Fatalf("PutRolePolicy: %v", err)
 	}
 	fn, err := lambdac.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String("e2e-ec2control"),

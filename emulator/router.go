@@ -33,6 +33,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	service := protocol.ScopeOf(r).Service
+	w, r, done, ok := s.gate.Admit(w, r, effectiveService(service, r))
+	if !ok {
+		return
+	}
+	defer done()
 	switch {
 	case service == "lambda" || (service == "" && isLambdaPath(path)):
 		s.health.used("lambda")
@@ -100,6 +105,20 @@ func (s *Server) serviceNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// effectiveService is the service an unsigned call is for, by its path,
+// so that the gate answers in that service's shape.
+func effectiveService(signed string, r *http.Request) string {
+	switch {
+	case signed != "":
+		return signed
+	case isLambdaPath(r.URL.Path):
+		return "lambda"
+	case isAPIGatewayPath(r.URL.Path):
+		return "apigateway"
+	}
+	return ""
 }
 
 func isLambdaPath(p string) bool {

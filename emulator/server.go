@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/apidriven/api-driven/emulator/apigateway"
+	"github.com/apidriven/api-driven/emulator/auth"
+	"github.com/apidriven/api-driven/emulator/authz"
 	"github.com/apidriven/api-driven/emulator/ec2"
 	"github.com/apidriven/api-driven/emulator/ec2/containers"
 	"github.com/apidriven/api-driven/emulator/iam"
@@ -50,7 +52,15 @@ type Config struct {
 	// EC2ContainerNetwork is the Docker network of those containers;
 	// "bridge" when empty.
 	EC2ContainerNetwork string
-	Logger              *slog.Logger
+	// EnforceIAM (LocalStack's ENFORCE_IAM) demands a valid signature
+	// from known credentials on every call and evaluates the policies of
+	// every caller but the root. Without it only function sandboxes'
+	// calls are evaluated.
+	EnforceIAM bool
+	// IAMSoftMode (LocalStack's IAM_SOFT_MODE) logs denials instead of
+	// enforcing them.
+	IAMSoftMode bool
+	Logger      *slog.Logger
 }
 
 // Server is a running emulator.
@@ -73,6 +83,10 @@ type Server struct {
 	containers *containers.Driver      // nil unless cfg.EC2Containers
 	query      map[string]queryService // by SigV4 service name
 	actions    map[string]string       // action -> service, for unsigned calls
+
+	credentials *auth.Registry // see authwiring.go
+	verifier    *auth.Verifier
+	gate        *authz.Gate
 }
 
 type queryService struct {
@@ -108,16 +122,18 @@ func New(cfg Config) (*Server, error) {
 		s.shutdownServices()
 		return nil, fmt.Errorf("failed to load iam state: %w", err)
 	}
-	s.sts = sts.New(s.iam)
-	s.runtime = runtime.NewManager(runtime.Config{Logger: s.log})
+	s.setupAuth()
+	s.sts = sts.New(s.iam, s.credentials)
+	s.runtime = runtime.NewManager(runtime.Config{Logger: s.log, Credentials: sandboxIssuer{s}})
 	if s.lambda, err = lambda.New(lambda.Options{Store: st, Roles: s.iam, Runtime: s.runtime, TransitionDelay: cfg.TransitionDelay, WorkDir: workDir}); err != nil {
 		s.shutdownServices()
 		return nil, fmt.Errorf("failed to load lambda state: %w", err)
 	}
-	if s.apigateway, err = apigateway.New(apigateway.Options{Store: st, Invoker: s.lambda, Logger: s.log}); err != nil {
+	if s.apigateway, err = apigateway.New(apigateway.Options{Store: st, Invoker: s.lambda, IAMAuth: s.gate, Logger: s.log}); err != nil {
 		s.shutdownServices()
 		return nil, fmt.Errorf("failed to load apigateway state: %w", err)
 	}
+	s.addTagSources()
 	s.query = map[string]queryService{
 		"ec2": {s.ec2, protocol.DialectEC2},
 		"iam": {s.iam, protocol.DialectQuery},

@@ -44,6 +44,13 @@ func trustPolicy() string {
 	}}})
 }
 
+// ControlPolicy is the inline policy deploy writes on the function's role
+// in account (partition "aws"), so that tests can hold the emulator's
+// policy evaluation to the project's own least-privilege policy.
+func ControlPolicy(cfg Config, account string) string {
+	return controlPolicy(cfg.withDefaults(cfg.Region), identity{Account: account, Partition: "aws"})
+}
+
 // controlPolicy lets the function start and stop only instances carrying
 // the project's tag, describe instances (which cannot be scoped), and
 // write its own logs (so failures on AWS can be diagnosed).

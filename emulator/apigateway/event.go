@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/apidriven/api-driven/emulator/auth"
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
@@ -53,9 +54,8 @@ type requestContext struct {
 	Authorizer map[string]any `json:"authorizer,omitempty"`
 }
 
-// requestIdentity carries the caller; the Cognito and IAM fields are null
-// because the emulator authenticates nobody, as AWS sends them for
-// unauthenticated calls.
+// requestIdentity carries the caller; the Cognito fields are null, and
+// the IAM ones too unless the method is AWS_IAM, as AWS sends them.
 type requestIdentity struct {
 	CognitoIdentityPoolID         *string `json:"cognitoIdentityPoolId"`
 	AccountID                     *string `json:"accountId"`
@@ -87,6 +87,7 @@ type execution struct {
 	binaryMediaTypes           []string
 	keyID, keyValue            string // the API key the caller used, if required
 	keyErr                     *execError
+	caller                     *auth.Principal // who signed an AWS_IAM call
 	requestID, extendedID      string
 	now                        time.Time
 	log                        *slog.Logger
@@ -152,6 +153,7 @@ func buildEvent(r *http.Request, x *execution, body []byte) proxyEvent {
 			UserAgent: r.UserAgent(),
 		},
 	}
+	ev.RequestContext.Identity.withCaller(x.caller)
 	ev.RequestContext.Identity.APIKey = x.keyValue
 	ev.RequestContext.Identity.APIKeyID = x.keyID
 	ev.RequestContext.Authorizer = x.authContext

@@ -79,8 +79,13 @@ func (s *Service) ServeExecute(w http.ResponseWriter, r *http.Request, apiID, st
 	x.requestID, x.extendedID, x.now = requestID, extendedID, now
 	x.log = s.log.With("api", apiID, "stage", stage, "resource", x.match.node.path, "requestId", requestID)
 
-	// As in AWS: the authorizer runs first, then the API key and its usage
-	// plan's throttle and quota.
+	// As in AWS: the authorization (an AWS_IAM signature or a Lambda
+	// authorizer) runs first, then the API key and its usage plan's
+	// throttle and quota.
+	if eerr := s.authorizeIAM(r, body, x); eerr != nil {
+		writeExecError(w, eerr)
+		return
+	}
 	if eerr := s.authorize(r, x); eerr != nil {
 		writeExecError(w, eerr)
 		return

@@ -22,6 +22,8 @@ type Invoker interface {
 type Options struct {
 	Store   *store.Store
 	Invoker Invoker
+	// IAMAuth checks AWS_IAM methods; nil leaves them open.
+	IAMAuth IAMAuthorizer
 	// Logger receives why an execution failed (a malformed Lambda reply, an
 	// unsupported integration); slog.Default() when nil.
 	Logger *slog.Logger

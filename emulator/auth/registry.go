@@ -88,8 +88,9 @@ func (r *Registry) Lookup(accessKeyID string) (Credential, bool) {
 
 // IssueRoleSession mints and registers temporary credentials (an ASIA…
 // key, a 40-character secret and a session token) for a session of
-// roleARN, as sts:AssumeRole and Lambda do. sandbox is nil unless they are
-// a function sandbox's.
+// roleARN, as sts:AssumeRole and Lambda do. They expire after ttl, or
+// only when revoked if ttl is zero. sandbox is nil unless they are a
+// function sandbox's.
 func (r *Registry) IssueRoleSession(roleARN, roleID, session string, ttl time.Duration, sandbox *Sandbox) (Credential, error) {
 	p := RoleSessionPrincipal(roleARN, roleID, session)
 	p.Sandbox = sandbox
@@ -98,7 +99,9 @@ func (r *Registry) IssueRoleSession(roleARN, roleID, session string, ttl time.Du
 		SecretAccessKey: randomString(secretChars, 40),
 		SessionToken:    "IQoJb3JpZ2luX2Vj" + randomString(secretChars, 200),
 		Principal:       p,
-		Expires:         r.now().Add(ttl).UTC().Truncate(time.Second),
+	}
+	if ttl != 0 {
+		c.Expires = r.now().Add(ttl).UTC().Truncate(time.Second)
 	}
 	return c, r.Register(c)
 }

@@ -29,6 +29,11 @@ func WithTransitionDelay(d time.Duration) Option {
 	return func(c *emulator.Config) { c.TransitionDelay = d }
 }
 
+// WithEnforceIAM turns strict mode on: every call must be signed by known
+// credentials (the test configurations' test/test are the root's) and
+// every non-root caller's policies are evaluated.
+func WithEnforceIAM() Option { return func(c *emulator.Config) { c.EnforceIAM = true } }
+
 // Start serves an emulator on a free loopback port until the test ends.
 func Start(t testing.TB, opts ...Option) *emulator.Server {
 	t.Helper()

@@ -138,12 +138,20 @@ func (s *Service) HandleQuery(_ context.Context, req *protocol.QueryRequest) (an
 func (s *Service) RoleExists(arn string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.roleByARN(arn) != nil
+}
+
+// roleByARN is the role with exactly this ARN, or nil; callers hold s.mu.
+func (s *Service) roleByARN(arn string) *role {
 	i := strings.LastIndex(arn, "/")
 	if i < 0 {
-		return false
+		return nil
 	}
 	r, ok := s.st.Roles[strings.ToLower(arn[i+1:])]
-	return ok && r.ARN == arn
+	if !ok || r.ARN != arn {
+		return nil
+	}
+	return r
 }
 
 // normalize fills the maps a snapshot (or a fresh start) may lack.

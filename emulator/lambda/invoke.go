@@ -153,6 +153,7 @@ func (s *Service) prepare(region string, rf ref) (runtime.Function, error) {
 		Revision: f.Generation,
 		Env:      maps.Clone(f.Env),
 		Region:   f.Region,
+		Role:     f.Role,
 		Timeout:  time.Duration(f.Timeout) * time.Second,
 		MemoryMB: f.MemorySize,
 		LogPath:  s.logPath(f.Region, f.Name),

@@ -62,3 +62,17 @@ func AsError(err error) *Error {
 	}
 	return &Error{Status: http.StatusInternalServerError, Code: "InternalFailure", Message: err.Error()}
 }
+
+// CallNoter is implemented by the response writer of the emulator's
+// router: the protocol writers tell it which call they answer and the
+// error code they send, so that calls can be reported to observers.
+type CallNoter interface {
+	NoteCall(service, action string)
+	NoteError(code string)
+}
+
+func noteError(w http.ResponseWriter, e *Error) {
+	if n, ok := w.(CallNoter); ok {
+		n.NoteError(e.Code)
+	}
+}

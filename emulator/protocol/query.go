@@ -124,6 +124,9 @@ func ServeQuery(w http.ResponseWriter, r *http.Request, service string, dialect 
 		WriteQueryError(w, dialect, BadRequest("MissingAction", "the request has no Action parameter; send Action=<Operation> as a form field"), reqID)
 		return
 	}
+	if n, ok := w.(CallNoter); ok {
+		n.NoteCall(service, req.Action)
+	}
 	out, err := h.HandleQuery(r.Context(), req)
 	if err != nil {
 		WriteQueryError(w, dialect, AsError(err), reqID)
@@ -176,6 +179,7 @@ type queryErr struct {
 
 // WriteQueryError renders e in the dialect's XML error shape.
 func WriteQueryError(w http.ResponseWriter, dialect Dialect, e *Error, reqID string) {
+	noteError(w, e)
 	w.Header().Set("x-amzn-RequestId", reqID)
 	if dialect == DialectEC2 {
 		WriteXML(w, e.Status, ec2ErrorResponse{Errors: []ec2Err{{Code: e.Code, Message: e.Message}}, RequestID: reqID})

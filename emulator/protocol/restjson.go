@@ -22,6 +22,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // both "message" (API Gateway) and "Message" (Lambda) spellings so that every
 // SDK finds it.
 func WriteRESTJSONError(w http.ResponseWriter, e *Error) {
+	noteError(w, e)
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
 	w.Header().Set("x-amzn-RequestId", RequestID())
 	typ := "User"

@@ -32,9 +32,11 @@ type Command struct {
 	ErrorType string `json:"errorType,omitempty"`
 	// Env returns the process environment as it was at process start.
 	Env bool `json:"env,omitempty"`
-	// EC2 calls DescribeInstances through AWS_ENDPOINT_URL with the SDK's
-	// default configuration chain.
+	// EC2 calls DescribeInstances (or StopInstances) through
+	// AWS_ENDPOINT_URL with the SDK's default configuration chain.
 	EC2 *EC2Command `json:"ec2,omitempty"`
+	// Caller calls STS GetCallerIdentity the same way and returns its ARN.
+	Caller bool `json:"caller,omitempty"`
 	// ResponseBytes pads the output with a string of this many bytes.
 	ResponseBytes int `json:"responseBytes,omitempty"`
 	// StatusCode is the HTTP status of the API Gateway proxy response
@@ -44,9 +46,18 @@ type Command struct {
 	Headers map[string]string `json:"headers,omitempty"`
 }
 
-// EC2Command selects instances to describe (all when empty).
+// EC2Command selects instances to describe (all when empty), or to stop.
 type EC2Command struct {
 	InstanceIDs []string `json:"instanceIds,omitempty"`
+	// Stop calls StopInstances; an AWS error is returned in Output.AWSError
+	// rather than failing the invocation.
+	Stop bool `json:"stop,omitempty"`
+}
+
+// AWSError is an AWS API error a call of the probe got.
+type AWSError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // Instance is one described instance.
@@ -69,6 +80,8 @@ type Output struct {
 	Echo        json.RawMessage   `json:"echo,omitempty"`
 	Env         map[string]string `json:"env,omitempty"`
 	Instances   []Instance        `json:"instances,omitempty"`
+	CallerARN   string            `json:"callerArn,omitempty"`
+	AWSError    *AWSError         `json:"awsError,omitempty"`
 	Padding     string            `json:"padding,omitempty"`
 	Event       *ProxyEvent       `json:"event,omitempty"`
 }

@@ -17,8 +17,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 
 	"github.com/apidriven/api-driven/emulator/lambda/lambdatest/probeapi"
 
@@ -139,12 +142,25 @@ func run(ctx context.Context, cmd probeapi.Command) (*probeapi.Output, error) {
 			out.Env[k] = v
 		}
 	}
-	if cmd.EC2 != nil {
+	if cmd.EC2 != nil && cmd.EC2.Stop {
+		out.Instances, out.AWSError = stop(ctx, cmd.EC2.InstanceIDs)
+	} else if cmd.EC2 != nil {
 		instances, err := describe(ctx, cmd.EC2.InstanceIDs)
 		if err != nil {
 			return nil, err
 		}
 		out.Instances = instances
+	}
+	if cmd.Caller {
+		cfg, err := awsConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return nil, fmt.Errorf("failed to get the caller identity: %w", err)
+		}
+		out.CallerARN = *id.Arn
 	}
 	if cmd.ResponseBytes > 0 {
 		out.Padding = strings.Repeat("x", cmd.ResponseBytes)
@@ -153,12 +169,41 @@ func run(ctx context.Context, cmd probeapi.Command) (*probeapi.Output, error) {
 	return out, nil
 }
 
-func describe(ctx context.Context, ids []string) ([]probeapi.Instance, error) {
+func awsConfig(ctx context.Context) (aws.Config, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("failed to load AWS config: %w", err)
+		return cfg, fmt.Errorf("failed to load AWS config: %w", err)
 	}
 	sdkhttp.Install(&cfg)
+	return cfg, nil
+}
+
+// stop stops instances; an AWS error is reported, not raised.
+func stop(ctx context.Context, ids []string) ([]probeapi.Instance, *probeapi.AWSError) {
+	cfg, err := awsConfig(ctx)
+	if err != nil {
+		return nil, &probeapi.AWSError{Code: "ProbeConfig", Message: err.Error()}
+	}
+	res, err := ec2.NewFromConfig(cfg).StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: ids})
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return nil, &probeapi.AWSError{Code: apiErr.ErrorCode(), Message: apiErr.ErrorMessage()}
+	}
+	if err != nil {
+		return nil, &probeapi.AWSError{Code: "ProbeTransport", Message: err.Error()}
+	}
+	var out []probeapi.Instance
+	for _, c := range res.StoppingInstances {
+		out = append(out, probeapi.Instance{ID: *c.InstanceId, State: string(c.CurrentState.Name)})
+	}
+	return out, nil
+}
+
+func describe(ctx context.Context, ids []string) ([]probeapi.Instance, error) {
+	cfg, err := awsConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
 	res, err := ec2.NewFromConfig(cfg).DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: ids})
 	if err != nil {
 		return nil, fmt.Errorf("failed to describe instances: %w", err)
