@@ -15,3 +15,21 @@ func TestArgsEC2Containers(t *testing.T) {
 		}
 	}
 }
+
+// TestArgsIAMModes: LocalStack's ENFORCE_IAM and IAM_SOFT_MODE reach the
+// emulator as flags.
+func TestArgsIAMModes(t *testing.T) {
+	for _, tt := range []struct {
+		enforce, soft string
+		want          []string
+	}{{"1", "", []string{"-enforce-iam"}}, {"", "true", []string{"-iam-soft-mode"}}, {"0", "", nil}} {
+		t.Setenv("ENFORCE_IAM", tt.enforce)
+		t.Setenv("IAM_SOFT_MODE", tt.soft)
+		args := New(Options{StateDir: t.TempDir()}).args("127.0.0.1:4566")
+		for _, flag := range []string{"-enforce-iam", "-iam-soft-mode"} {
+			if got, want := slices.Contains(args, flag), slices.Contains(tt.want, flag); got != want {
+				t.Errorf("ENFORCE_IAM=%q IAM_SOFT_MODE=%q: %s passed = %v, want %v", tt.enforce, tt.soft, flag, got, want)
+			}
+		}
+	}
+}

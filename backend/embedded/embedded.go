@@ -46,6 +46,15 @@ func New(o Options) *Provider {
 	return &Provider{o: o}
 }
 
+// truthy reads 1/true/yes/on (any case) as true.
+func truthy(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
 func (p *Provider) Name() string     { return "embedded" }
 func (p *Provider) Endpoint() string { return p.o.Endpoint }
 
@@ -219,6 +228,14 @@ func (p *Provider) args(addr string) []string {
 	}
 	if p.o.EC2Containers {
 		args = append(args, "-ec2-containers")
+	}
+	// IAM modes as flags, so that they survive however the emulator's
+	// environment is built.
+	if truthy(os.Getenv("ENFORCE_IAM")) {
+		args = append(args, "-enforce-iam")
+	}
+	if truthy(os.Getenv("IAM_SOFT_MODE")) {
+		args = append(args, "-iam-soft-mode")
 	}
 	return args
 }

@@ -26,6 +26,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ec2Containers := fs.Bool("ec2-containers", envBool("AWSEMU_EC2_CONTAINERS"), "run EC2 instances of container AMIs (local Docker images labelled io.github.apidriven.ami=true) as real containers; needs Docker (env AWSEMU_EC2_CONTAINERS=1)")
 	ec2Network := fs.String("ec2-container-network", envOr("AWSEMU_EC2_CONTAINER_NETWORK", "bridge"), "Docker network of -ec2-containers instances (env AWSEMU_EC2_CONTAINER_NETWORK)")
 	logLevel := fs.String("log-level", envOr("AWSEMU_LOG_LEVEL", "info"), "debug, info, warn or error (env AWSEMU_LOG_LEVEL)")
+	enforceIAM := fs.Bool("enforce-iam", envBool("ENFORCE_IAM") || envBool("AWSEMU_ENFORCE_IAM"), "strict IAM: every call must carry a valid SigV4 signature from known credentials (test/test is the root) and every other caller's policies are evaluated; function sandboxes' calls are evaluated in any mode (env ENFORCE_IAM=1, as LocalStack)")
+	iamSoft := fs.Bool("iam-soft-mode", envBool("IAM_SOFT_MODE") || envBool("AWSEMU_IAM_SOFT_MODE"), "log IAM denials instead of enforcing them (env IAM_SOFT_MODE=1, as LocalStack)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -41,6 +43,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv, err := emulator.Start(emulator.Config{
 		Addr: *addr, DataDir: *dataDir, TransitionDelay: *delay, Logger: logger,
 		EC2Containers: *ec2Containers, EC2ContainerNetwork: *ec2Network,
+		EnforceIAM: *enforceIAM, IAMSoftMode: *iamSoft,
 	})
 	if err != nil {
 		return err
@@ -49,6 +52,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *ec2Containers {
 		fmt.Fprintf(stdout, "EC2 instances of container AMIs run as Docker containers (list them: aws ec2 describe-images --owners self)\n")
 	}
+	fmt.Fprintln(stdout, iamMode(*enforceIAM, *iamSoft))
 	<-ctx.Done()
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -66,6 +70,18 @@ func ExitMessage(err error) string {
 		msg += "  → " + fixer.Fix() + "\n"
 	}
 	return msg
+}
+
+// iamMode says in one line what is enforced.
+func iamMode(strict, soft bool) string {
+	mode := "IAM: function roles enforced; other callers act as the account root (strict mode: -enforce-iam or ENFORCE_IAM=1)"
+	if strict {
+		mode = "IAM: strict, every call must be signed by known credentials (test/test is the root) and policies are enforced"
+	}
+	if soft {
+		mode += "; soft mode: denials are logged, not enforced"
+	}
+	return mode
 }
 
 func orMemory(dir string) string {
