@@ -87,7 +87,10 @@ func TestFunctionRolesAreEnforced(t *testing.T) {
 	code := lambdatest.BuildFunction(t, lambdatest.Probe)
 	srv := emulatortest.Start(t)
 	cfg := emulatortest.AWSConfig(t, srv.URL())
-	ctx := emulatortest.Context(t)
+	// One deadline for a dozen calls and three function creations, on a
+	// machine that may be busy compiling.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
 	ec2c := ec2.NewFromConfig(cfg)
 
 	var mu sync.Mutex

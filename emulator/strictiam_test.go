@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/apidriven/api-driven/emulator"
 	"github.com/apidriven/api-driven/emulator/auth"
 	"github.com/apidriven/api-driven/emulator/emulatortest"
 )
@@ -105,6 +107,19 @@ func TestAWSIAMMethodsVerifyTheCaller(t *testing.T) {
 			}
 		})
 	}
+	t.Run("curl --aws-sigv4, as the docs show", func(t *testing.T) {
+		if _, err := exec.LookPath("curl"); err != nil {
+			t.Skip("curl is not installed")
+		}
+		for secret, want := range map[string]string{"test": "200 {}", "nope": "403 "} {
+			out, err := exec.CommandContext(ctx, "curl", "-s", "-w", "\n%{http_code}", "--aws-sigv4", "aws:amz:us-east-1:execute-api", "--user", "test:"+secret, url+"?q=a%20b").Output()
+			i := strings.LastIndexByte(string(out), '\n')
+			body, code := strings.TrimSpace(string(out[:max(i, 0)])), string(out[i+1:])
+			if err != nil || !strings.HasPrefix(code+" "+body, want) {
+				t.Fatalf("curl with secret %q: %v: %s %s", secret, err, code, body)
+			}
+		}
+	})
 }
 
 // apiCode is the AWS error code of err.
@@ -209,4 +224,22 @@ func TestStrictModeNeedsKnownSignedCallers(t *testing.T) {
 			t.Fatalf("HTTP %d: %s", resp.StatusCode, body)
 		}
 	})
+}
+
+func TestSoftModeLogsInsteadOfDenying(t *testing.T) {
+	srv := emulatortest.Start(t, emulatortest.WithEnforceIAM(), func(c *emulator.Config) { c.IAMSoftMode = true })
+	root := emulatortest.AWSConfig(t, srv.URL())
+	ctx := emulatortest.Context(t)
+	if _, err := iam.NewFromConfig(root).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("nothing"), AssumeRolePolicyDocument: aws.String(trustPolicy)}); err != nil {
+		t.Fatal(err)
+	}
+	assumed, err := sts.NewFromConfig(root).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::000000000000:role/nothing"), RoleSessionName: aws.String("me")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := root.Copy()
+	c.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(assumed.Credentials.AccessKeyId), aws.ToString(assumed.Credentials.SecretAccessKey), aws.ToString(assumed.Credentials.SessionToken))
+	if _, err := ec2.NewFromConfig(c).DescribeInstances(ctx, &ec2.DescribeInstancesInput{}); err != nil {
+		t.Fatalf("soft mode denied a call: %v", err)
+	}
 }

@@ -97,7 +97,7 @@ func (v *Verifier) verifyWith(r *http.Request, body []byte) (Principal, error) {
 	}
 	cred, ok := v.Registry.Lookup(sig.accessKeyID)
 	if !ok {
-		return Principal{}, failf(InvalidClientToken, "The AWS Access Key Id you provided does not exist in our records.")
+		return Principal{}, failf(InvalidClientToken, "The AWS Access Key Id you provided does not exist in our records. (The emulator knows test/test and the credentials it issued: sts assume-role, get-session-token, function sandboxes.)")
 	}
 	return v.verify(r, sig, cred, body)
 }

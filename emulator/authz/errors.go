@@ -74,6 +74,9 @@ func authError(service string, err error) *protocol.Error {
 		if code == "AuthFailure" {
 			status = http.StatusUnauthorized
 		}
+		if ae.Reason == auth.InvalidClientToken {
+			return protocol.Errorf(status, code, "AWS was not able to validate the provided access credentials: %s", ae.Message)
+		}
 	case dialectJSON:
 		code = c.json
 		if status == http.StatusBadRequest {
