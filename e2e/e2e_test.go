@@ -25,7 +25,9 @@ func TestEmbeddedEndToEnd(t *testing.T) {
 		t.Skip("end-to-end test skipped in -short mode: it builds and runs the emulator and every Mage target (about a minute)")
 	}
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", freePort(t)) // never 4566: a user may be using it
-	r := &repo{dir: copyRepo(t), env: env("APIDRIVEN_BACKEND=embedded", "AWS_ENDPOINT_URL="+endpoint, "APIDRIVEN_TRANSITION_DELAY=300ms")}
+	// ENFORCE_IAM=1: every call is signed and checked, the function's
+	// against the role deploy writes.
+	r := &repo{dir: copyRepo(t), env: env("APIDRIVEN_BACKEND=embedded", "AWS_ENDPOINT_URL="+endpoint, "APIDRIVEN_TRANSITION_DELAY=300ms", "ENFORCE_IAM=1")}
 	t.Cleanup(func() { stopLeftover(t, r.dir) })
 
 	out := r.mustMage(t, "all")

@@ -80,8 +80,10 @@ func hostArch() string {
 
 // The whole product flow on the embedded emulator: deploy, then the three
 // routes over HTTP through API Gateway and the real function, then clean.
+// Strict IAM is on: deploy and clean sign as the root, and the function's
+// calls are held to the role policy deploy writes, which must be enough.
 func TestDeployRoutesCleanOnEmulator(t *testing.T) {
-	srv := emulatortest.Start(t)
+	srv := emulatortest.Start(t, emulatortest.WithEnforceIAM())
 	c := provision.NewClients(emulatortest.AWSConfig(t, srv.URL()))
 	ctx := testContext(t)
 	cfg := provision.Config{

@@ -113,8 +113,8 @@ func (s *Service) HandleQuery(ctx context.Context, req *protocol.QueryRequest) (
 		return nil, err
 	}
 	if dry {
-		// The emulator grants every permission, so a dry run always would
-		// have succeeded.
+		// Permissions were checked before the call got here (package
+		// authz answers UnauthorizedOperation), so it would have succeeded.
 		return nil, protocol.Errorf(412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
 	}
 	return h(s, ctx, req)
