@@ -31,10 +31,14 @@ type Credential struct {
 // concurrent use; other services (STS, a future IAM CreateAccessKey, the
 // Lambda runtime) register and revoke keys in it.
 type Registry struct {
-	now   func() time.Time
-	mu    sync.RWMutex
-	byKey map[string]Credential
+	now        func() time.Time
+	mu         sync.RWMutex
+	byKey      map[string]Credential
+	sincePrune int // registrations since expired credentials were dropped
 }
+
+// pruneEvery amortizes dropping expired credentials over registrations.
+const pruneEvery = 256
 
 // NewRegistry returns a registry holding the default root credentials
 // (test/test, account 000000000000).
@@ -47,7 +51,7 @@ func NewRegistry() *Registry {
 }
 
 // Register adds c; an access key already registered is an error.
-// Expired temporary credentials are dropped on the way.
+// Expired temporary credentials are dropped now and then on the way.
 func (r *Registry) Register(c Credential) error {
 	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
 		return errors.New("auth: a credential needs an access key id and a secret")
@@ -61,10 +65,13 @@ func (r *Registry) Register(c Credential) error {
 	if _, dup := r.byKey[c.AccessKeyID]; dup {
 		return fmt.Errorf("auth: access key %s is already registered", c.AccessKeyID)
 	}
-	now := r.now()
-	for k, old := range r.byKey {
-		if !old.Expires.IsZero() && now.After(old.Expires) {
-			delete(r.byKey, k)
+	if r.sincePrune++; r.sincePrune >= pruneEvery {
+		r.sincePrune = 0
+		now := r.now()
+		for k, old := range r.byKey {
+			if !old.Expires.IsZero() && now.After(old.Expires) {
+				delete(r.byKey, k)
+			}
 		}
 	}
 	r.byKey[c.AccessKeyID] = c

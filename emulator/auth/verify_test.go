@@ -273,6 +273,15 @@ func TestRegistryRevokeAndExpiry(t *testing.T) {
 	if _, err := auth.NewVerifier(reg).VerifyRequest(r); !errors.As(err, &ae) || ae.Reason != auth.ExpiredToken {
 		t.Fatalf("expired credentials gave %v", err)
 	}
+	// Expired credentials do not pile up: they are dropped as others come.
+	for i := 0; i < 300; i++ {
+		if _, err := reg.IssueRoleSession("arn:aws:iam::000000000000:role/r", "AROAEXAMPLE", "s", time.Hour, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := reg.Lookup(expired.AccessKeyID); ok {
+		t.Fatal("expired credentials were never dropped")
+	}
 }
 
 func TestVerifyRequestBodyLeavesBodyAlone(t *testing.T) {
