@@ -44,8 +44,16 @@ func awsIAMAPI(t *testing.T, ctx context.Context, cfg aws.Config, base string) s
 	if _, err := c.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("AWS_IAM")}); err != nil {
 		t.Fatalf("PutMethod: %v", err)
 	}
-	if _, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"), Type: "MOCK"}); err != nil {
+	if _, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"), Type: "MOCK",
+		RequestTemplates: map[string]string{"application/json": `{"statusCode": 200}`}}); err != nil {
 		t.Fatalf("PutIntegration: %v", err)
+	}
+	if _, err := c.PutMethodResponse(ctx, &apigateway.PutMethodResponseInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"), StatusCode: aws.String("200")}); err != nil {
+		t.Fatalf("PutMethodResponse: %v", err)
+	}
+	if _, err := c.PutIntegrationResponse(ctx, &apigateway.PutIntegrationResponseInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"), StatusCode: aws.String("200"),
+		ResponseTemplates: map[string]string{"application/json": `{"private": true}`}}); err != nil {
+		t.Fatalf("PutIntegrationResponse: %v", err)
 	}
 	if _, err := c.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("prod")}); err != nil {
 		t.Fatalf("CreateDeployment: %v", err)
@@ -94,7 +102,7 @@ func TestAWSIAMMethodsVerifyTheCaller(t *testing.T) {
 		wantBody string
 	}{
 		{"unsigned", nil, 403, "MissingAuthenticationTokenException", "", `{"message":"Missing Authentication Token"}`},
-		{"signed with test/test", &aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, 200, "", "", "{}"},
+		{"signed with test/test", &aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, 200, "", "", `{"private": true}`},
 		{"wrong secret", &aws.Credentials{AccessKeyID: "test", SecretAccessKey: "nope"}, 403, "InvalidSignatureException", "The request signature we calculated does not match the signature you provided", ""},
 		{"unknown key", &aws.Credentials{AccessKeyID: "AKIAUNKNOWN", SecretAccessKey: "x"}, 403, "UnrecognizedClientException", "The security token included in the request is invalid.", ""},
 		{"role without execute-api:Invoke", &aws.Credentials{AccessKeyID: noInvoke.AccessKeyID, SecretAccessKey: noInvoke.SecretAccessKey, SessionToken: noInvoke.SessionToken}, 403, "AccessDeniedException", "is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:000000000000:", ""},
@@ -111,7 +119,7 @@ func TestAWSIAMMethodsVerifyTheCaller(t *testing.T) {
 		if _, err := exec.LookPath("curl"); err != nil {
 			t.Skip("curl is not installed")
 		}
-		for secret, want := range map[string]string{"test": "200 {}", "nope": "403 "} {
+		for secret, want := range map[string]string{"test": `200 {"private": true}`, "nope": "403 "} {
 			out, err := exec.CommandContext(ctx, "curl", "-s", "-w", "\n%{http_code}", "--aws-sigv4", "aws:amz:us-east-1:execute-api", "--user", "test:"+secret, url+"?q=a%20b").Output()
 			i := strings.LastIndexByte(string(out), '\n')
 			body, code := strings.TrimSpace(string(out[:max(i, 0)])), string(out[i+1:])
