@@ -36,6 +36,9 @@ func TestEmbeddedEndToEnd(t *testing.T) {
 			t.Errorf("`mage all` output lacks %q", want)
 		}
 	}
+	if log, err := os.ReadFile(filepath.Join(r.dir, ".apidriven", "emulator.log")); err != nil || !strings.Contains(string(log), "IAM: strict") {
+		t.Errorf("the emulator did not start in strict IAM mode (%v): %s", err, log)
+	}
 	o := r.outputs(t)
 	base := endpoint + "/_aws/execute-api/" + o.RestAPIID + "/" + o.Stage + "/"
 	if o.Backend != "embedded" || o.Endpoint != endpoint || !strings.HasPrefix(o.InstanceID, "i-") || o.Stage != "prod" ||
