@@ -83,6 +83,9 @@ type Config struct {
 type Timeouts struct {
 	Call time.Duration // one API call (default 30s)
 	Wait time.Duration // one wait or retry sequence (default 3m)
+	// Poll is the waiters' first delay (default 500ms), growing to
+	// PollMax (default 10×Poll).
+	Poll, PollMax time.Duration
 }
 
 // Outputs is what a deployment produced; the caller writes it as
@@ -135,6 +138,12 @@ func (c Config) withDefaults(region string) Config {
 	}
 	if c.Timeouts.Wait <= 0 {
 		c.Timeouts.Wait = 3 * time.Minute
+	}
+	if c.Timeouts.Poll <= 0 {
+		c.Timeouts.Poll = 500 * time.Millisecond
+	}
+	if c.Timeouts.PollMax < c.Timeouts.Poll {
+		c.Timeouts.PollMax = 10 * c.Timeouts.Poll
 	}
 	return c
 }

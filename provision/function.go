@@ -136,22 +136,11 @@ func ensureFunctionSteps(ctx context.Context, c Clients, cfg Config, roleARN, in
 		}
 		changed = append(changed, "configuration")
 	}
-	// A Failed function gets its code again even when the digests agree:
-	// the embedded emulator fails a function whose stored code no longer
-	// matches its digest, and new code repairs it.
+	// A Failed function gets its code again even when the digests agree
+	// (see codeDiffers).
 	failed := conf.State == lambdatypes.StateFailed
-	if failed || aws.ToString(conf.CodeSha256) != codeSHA256(cfg.Code) || !archIs(conf.Architectures, arch) {
-		_, err := withRetry(ctx, to, retryLambdaWrite, func(ctx context.Context) (*lambda.UpdateFunctionCodeOutput, error) {
-			return c.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{
-				FunctionName:  &cfg.FunctionName,
-				ZipFile:       cfg.Code,
-				Architectures: []lambdatypes.Architecture{arch},
-			})
-		})
-		if err != nil {
-			return "", "", fail(err, "update the code of lambda function %s", cfg.FunctionName)
-		}
-		if err := waitFunction(ctx, c, cfg, false); err != nil {
+	if codeDiffers(conf, cfg) {
+		if err := updateCode(ctx, c, cfg); err != nil {
 			return "", "", err
 		}
 		changed = append(changed, "code")
@@ -169,6 +158,58 @@ func ensureFunctionSteps(ctx context.Context, c Clients, cfg Config, roleARN, in
 		}
 	}
 	return aws.ToString(conf.FunctionArn), detail, nil
+}
+
+// codeDiffers says whether the function needs cfg.Code: it runs other
+// code, on another architecture, or it is Failed (the embedded emulator
+// fails a function whose stored code no longer matches its digest, and
+// new code repairs it).
+func codeDiffers(conf *lambdatypes.FunctionConfiguration, cfg Config) bool {
+	return conf == nil || conf.State == lambdatypes.StateFailed || aws.ToString(conf.CodeSha256) != codeSHA256(cfg.Code) ||
+		!archIs(conf.Architectures, lambdatypes.Architecture(cfg.Architecture))
+}
+
+// updateCode uploads cfg.Code and waits until the update succeeded.
+func updateCode(ctx context.Context, c Clients, cfg Config) error {
+	_, err := withRetry(ctx, cfg.Timeouts, retryLambdaWrite, func(ctx context.Context) (*lambda.UpdateFunctionCodeOutput, error) {
+		return c.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{
+			FunctionName:  &cfg.FunctionName,
+			ZipFile:       cfg.Code,
+			Architectures: []lambdatypes.Architecture{lambdatypes.Architecture(cfg.Architecture)},
+		})
+	})
+	if err != nil {
+		return fail(err, "update the code of lambda function %s", cfg.FunctionName)
+	}
+	return waitFunction(ctx, c, cfg, false)
+}
+
+// UpdateCode gives the deployed function cfg.Code, unless it runs that
+// code already, and waits (lambda.NewFunctionUpdatedV2Waiter) until the
+// update succeeded: what watch does on every save. The function must
+// exist; only its code changes.
+func UpdateCode(ctx context.Context, c Clients, cfg Config, st *status.Status) error {
+	cfg = cfg.withDefaults(c.region())
+	step := st.Start("lambda function " + cfg.FunctionName)
+	got, err := withRetry(ctx, cfg.Timeouts, nil, func(ctx context.Context) (*lambda.GetFunctionConfigurationOutput, error) {
+		return c.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: &cfg.FunctionName})
+	})
+	if hasCode(err, "ResourceNotFoundException") {
+		return step.Fail(status.WithFix(fmt.Errorf("lambda function %s does not exist (any more)", cfg.FunctionName), "run `go tool mage all` first"))
+	}
+	if err != nil {
+		return step.Fail(fail(err, "get lambda function %s", cfg.FunctionName))
+	}
+	conf := lambdatypes.FunctionConfiguration{CodeSha256: got.CodeSha256, Architectures: got.Architectures, State: got.State}
+	if !codeDiffers(&conf, cfg) {
+		step.Done("unchanged: it runs this code already")
+		return nil
+	}
+	if err := updateCode(ctx, c, cfg); err != nil {
+		return step.Fail(err)
+	}
+	step.Done("code updated, active")
+	return nil
 }
 
 // configDiffers says whether the deployed configuration differs from what
@@ -202,14 +243,15 @@ func waitFunction(ctx context.Context, c Clients, cfg Config, created bool) erro
 	api := timedLambda{c: c.Lambda, timeout: cfg.Timeouts.Call}
 	var err error
 	what := "active"
+	poll, pollMax := cfg.Timeouts.Poll, cfg.Timeouts.PollMax
 	if created {
 		err = lambda.NewFunctionActiveV2Waiter(api, func(o *lambda.FunctionActiveV2WaiterOptions) {
-			o.MinDelay, o.MaxDelay = 500*time.Millisecond, 5*time.Second
+			o.MinDelay, o.MaxDelay = poll, pollMax
 		}).Wait(ctx, in, cfg.Timeouts.Wait)
 	} else {
 		what = "updated"
 		err = lambda.NewFunctionUpdatedV2Waiter(api, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
-			o.MinDelay, o.MaxDelay = 500*time.Millisecond, 5*time.Second
+			o.MinDelay, o.MaxDelay = poll, pollMax
 		}).Wait(ctx, in, cfg.Timeouts.Wait)
 	}
 	if err != nil {

@@ -61,6 +61,14 @@ func (s *Status) Start(name string) *Step {
 	return &Step{s: s, name: name, start: s.now()}
 }
 
+// StartAt begins a step that began at t, so that its duration counts
+// from then (watch: from the save to the answer).
+func (s *Status) StartAt(name string, t time.Time) *Step {
+	st := s.Start(name)
+	st.start = t
+	return st
+}
+
 // Run runs fn as a step named name and reports its outcome.
 func (s *Status) Run(name string, fn func() error) error {
 	st := s.Start(name)

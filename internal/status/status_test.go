@@ -46,6 +46,14 @@ func TestStepLines(t *testing.T) {
 			},
 			want: []string{"✗ up (400ms): port 4566 is busy", "  → stop what listens there: ss -ltnp 'sport = :4566'"},
 		},
+		{
+			name: "started earlier (watch: from the save)",
+			run: func(s *Status) error {
+				s.StartAt("status after save", time.Unix(0, 0).Add(-1200*time.Millisecond)).Done("→ HTTP 200")
+				return nil
+			},
+			want: []string{"✓ status after save → HTTP 200 (1.6s)"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
