@@ -43,6 +43,9 @@ func Public(ctx context.Context) error { return workflow.Public(ctx) }
 // Down stops the backend if this project started it.
 func Down(ctx context.Context) error { return workflow.Down(ctx) }
 
+// Watch rebuilds the function on each save under lambda/, updates its code and prints what GET status answers (Ctrl-C stops).
+func Watch(ctx context.Context) error { return workflow.Watch(ctx) }
+
 // Outputs prints .apidriven/outputs.json.
 func Outputs() error { return workflow.Outputs() }
 

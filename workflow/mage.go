@@ -116,6 +116,11 @@ func Down(ctx context.Context) error {
 	return current(ctx, "down", func(p *Project) error { return p.Down(ctx) })
 }
 
+// Watch rebuilds and updates the function on every save under lambda/.
+func Watch(ctx context.Context) error {
+	return current(ctx, "watch", func(p *Project) error { return p.Watch(ctx) })
+}
+
 // Outputs prints outputs.json.
 func Outputs() error {
 	return current(context.Background(), "outputs", func(p *Project) error { return p.Outputs() })

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -360,27 +361,37 @@ func (p *Project) Test(ctx context.Context) error {
 }
 
 func getJSON(ctx context.Context, hc *http.Client, u string) (int, smoke.Reply, error) {
+	code, body, err := getBody(ctx, hc, u)
+	if err != nil {
+		return code, smoke.Reply{}, err
+	}
+	var r smoke.Reply
+	if err := json.Unmarshal(body, &r); err != nil && code == http.StatusOK {
+		return code, r, fmt.Errorf("GET %s answered non-JSON: %.200s", u, body)
+	}
+	if r.Error == "" && code != http.StatusOK {
+		r.Error = string(body)
+	}
+	return code, r, nil
+}
+
+// getBody GETs u and returns the status code and (the first MiB of) the
+// body, trimmed.
+func getBody(ctx context.Context, hc *http.Client, u string) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return 0, smoke.Reply{}, fmt.Errorf("failed to build GET %s: %w", u, err)
+		return 0, nil, fmt.Errorf("failed to build GET %s: %w", u, err)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, smoke.Reply{}, fmt.Errorf("GET %s failed: %w", u, err)
+		return 0, nil, fmt.Errorf("GET %s failed: %w", u, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return resp.StatusCode, smoke.Reply{}, fmt.Errorf("failed to read the answer of GET %s: %w", u, err)
+		return resp.StatusCode, nil, fmt.Errorf("failed to read the answer of GET %s: %w", u, err)
 	}
-	var r smoke.Reply
-	if err := json.Unmarshal(body, &r); err != nil && resp.StatusCode == http.StatusOK {
-		return resp.StatusCode, r, fmt.Errorf("GET %s answered non-JSON: %.200s", u, body)
-	}
-	if r.Error == "" && resp.StatusCode != http.StatusOK {
-		r.Error = strings.TrimSpace(string(body))
-	}
-	return resp.StatusCode, r, nil
+	return resp.StatusCode, bytes.TrimSpace(body), nil
 }
 
 func orAWS(endpoint string) string {
