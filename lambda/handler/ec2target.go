@@ -131,6 +131,10 @@ func classifyEC2(op, id string, err error) error {
 			return &Error{Kind: KindNotFound, Message: fmt.Sprintf("instance %s not found", id), Err: err}
 		case code == "InvalidInstanceID.Malformed":
 			return &Error{Kind: KindInvalid, Message: fmt.Sprintf("malformed instance id %q", id), Err: err}
+		case code == "UnauthorizedOperation":
+			// The role is ours to fix, so a 500, with where to fix it.
+			return &Error{Kind: KindInternal, Message: fmt.Sprintf(
+				"the function's role is not allowed to %s instance %s (EC2 UnauthorizedOperation): add the action to the role's policy in provision/role.go, then run `go tool mage deploy`", op, id)}
 		case code == "IncorrectInstanceState":
 			return &Error{Kind: KindConflict, Message: fmt.Sprintf("instance %s cannot %s in its current state: %s", id, op, apiErr.ErrorMessage())}
 		case throttleCodes[code]:

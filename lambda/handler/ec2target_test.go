@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,16 +174,17 @@ func TestEC2ErrorMapping(t *testing.T) {
 	tests := []struct {
 		err  error
 		code int
+		says string // part of the message, when it matters
 	}{
-		{apiErr("InvalidInstanceID.NotFound"), 404},
-		{apiErr("InvalidInstanceID.Malformed"), 400},
-		{apiErr("IncorrectInstanceState"), 409},
-		{apiErr("RequestLimitExceeded"), 503},
-		{apiErr("Unavailable"), 503},
-		{httpErr(502), 503},
-		{context.DeadlineExceeded, 503},
-		{apiErr("UnauthorizedOperation"), 500},
-		{errors.New("dial tcp: connection refused"), 500},
+		{apiErr("InvalidInstanceID.NotFound"), 404, ""},
+		{apiErr("InvalidInstanceID.Malformed"), 400, ""},
+		{apiErr("IncorrectInstanceState"), 409, ""},
+		{apiErr("RequestLimitExceeded"), 503, ""},
+		{apiErr("Unavailable"), 503, ""},
+		{httpErr(502), 503, ""},
+		{context.DeadlineExceeded, 503, ""},
+		{apiErr("UnauthorizedOperation"), 500, "not allowed to describe instance i-0123456789abcdef0 (EC2 UnauthorizedOperation): add the action to the role's policy in provision/role.go, then run `go tool mage deploy`"},
+		{errors.New("dial tcp: connection refused"), 500, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.err.Error(), func(t *testing.T) {
@@ -190,6 +192,9 @@ func TestEC2ErrorMapping(t *testing.T) {
 			resp, _ := h.Handle(context.Background(), events.APIGatewayProxyRequest{HTTPMethod: "POST", Path: "/stop"})
 			if resp.StatusCode != tc.code {
 				t.Errorf("status %d, want %d (%s)", resp.StatusCode, tc.code, resp.Body)
+			}
+			if !strings.Contains(resp.Body, tc.says) {
+				t.Errorf("answer %s does not say %q", resp.Body, tc.says)
 			}
 		})
 	}
