@@ -1,6 +1,7 @@
 package apigateway
 
 import (
+	"maps"
 	"strconv"
 	"strings"
 
@@ -101,6 +102,102 @@ func putMethod(s *Service, c *call) (any, *protocol.Error) {
 		return nil, err
 	}
 	return frozen(m.out()), nil
+}
+
+// updateMethod applies UpdateMethod's patch operations to a copy of the
+// method and keeps it only when the result is as valid as PutMethod
+// requires.
+func updateMethod(s *Service, c *call) (any, *protocol.Error) {
+	ops, perr := c.patchOps()
+	if perr != nil {
+		return nil, perr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, _, m, err := s.method(c)
+	if err != nil {
+		return nil, err
+	}
+	next := *m
+	next.RequestParameters = maps.Clone(m.RequestParameters)
+	next.RequestModels = maps.Clone(m.RequestModels)
+	for _, op := range ops {
+		if err := next.patch(op); err != nil {
+			return nil, err
+		}
+	}
+	if !authorizationTypes[next.AuthorizationType] {
+		return nil, protocol.BadRequest("BadRequestException", "Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
+	}
+	if next.AuthorizationType == "CUSTOM" || next.AuthorizationType == "COGNITO_USER_POOLS" {
+		if au, ok := a.Authorizers[next.AuthorizerID]; !ok || (au.Type == "COGNITO_USER_POOLS") != (next.AuthorizationType == "COGNITO_USER_POOLS") {
+			return nil, protocol.BadRequest("BadRequestException", "Invalid authorizer ID specified. Setting the authorization type to %s requires a valid authorizer.", next.AuthorizationType)
+		}
+	} else {
+		next.AuthorizerID = ""
+	}
+	*m = next
+	if err := s.commit(); err != nil {
+		return nil, err
+	}
+	return frozen(m.out()), nil
+}
+
+// patch applies one UpdateMethod operation.
+func (m *method) patch(op patchOp) *protocol.Error {
+	if name, ok := strings.CutPrefix(op.Path, "/requestParameters/"); ok {
+		name = unescapePatchKey(name)
+		if !strings.HasPrefix(name, "method.request.") {
+			return protocol.BadRequest("BadRequestException", "Invalid mapping expression specified: %s", name)
+		}
+		return patchMap(&m.RequestParameters, name, op, func(v string) (bool, bool) {
+			b, err := strconv.ParseBool(v)
+			return b, err == nil || v == ""
+		})
+	}
+	if ct, ok := strings.CutPrefix(op.Path, "/requestModels/"); ok {
+		return patchMap(&m.RequestModels, unescapePatchKey(ct), op, func(v string) (string, bool) { return v, true })
+	}
+	if op.Op != "replace" {
+		return unsupportedPatch(op)
+	}
+	switch op.Path {
+	case "/authorizationType":
+		m.AuthorizationType = op.Value
+	case "/authorizerId":
+		m.AuthorizerID = op.Value
+	case "/operationName":
+		m.OperationName = op.Value
+	case "/apiKeyRequired":
+		b, err := strconv.ParseBool(op.Value)
+		if err != nil {
+			return protocol.BadRequest("BadRequestException", "Invalid value for apiKeyRequired: %q (true or false)", op.Value)
+		}
+		m.APIKeyRequired = b
+	default:
+		return unsupportedPatch(op)
+	}
+	return nil
+}
+
+// patchMap adds, replaces or removes one key of a method's map.
+func patchMap[V any](m *map[string]V, key string, op patchOp, parse func(string) (V, bool)) *protocol.Error {
+	switch op.Op {
+	case "add", "replace":
+		v, ok := parse(op.Value)
+		if !ok {
+			return protocol.BadRequest("BadRequestException", "Invalid value %q for %s", op.Value, op.Path)
+		}
+		if *m == nil {
+			*m = map[string]V{}
+		}
+		(*m)[key] = v
+	case "remove":
+		delete(*m, key)
+	default:
+		return unsupportedPatch(op)
+	}
+	return nil
 }
 
 func getMethod(s *Service, c *call) (any, *protocol.Error) {

@@ -60,6 +60,7 @@ var routes = []route{
 
 	on("PUT", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", 201, putMethod),
 	on("GET", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", 200, getMethod),
+	on("PATCH", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", 200, updateMethod),
 	on("DELETE", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", 204, deleteMethod),
 	on("POST", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}", 200, testInvokeMethod),
 	on("PUT", "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}", 201, putMethodResponse),
