@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
@@ -170,8 +171,13 @@ func resourcePaths(ctx context.Context, c Clients, cfg Config, apiID string) (ma
 	return paths, nil
 }
 
-// ensureMethod makes method on the resource exist without authorisation
-// and proxy to uri.
+// apiKeyRequired is whether callers must send an API key (x-api-key) on
+// every method. The project's URLs are open; exercise 3 of the README
+// turns this on.
+const apiKeyRequired = false
+
+// ensureMethod makes method on the resource exist without authorisation,
+// with apiKeyRequired, and proxy to uri.
 func ensureMethod(ctx context.Context, c Clients, cfg Config, apiID, resID, route, method, uri string) error {
 	to := cfg.Timeouts
 	got, err := withRetry(ctx, to, nil, func(ctx context.Context) (*apigateway.GetMethodOutput, error) {
@@ -182,6 +188,7 @@ func ensureMethod(ctx context.Context, c Clients, cfg Config, apiID, resID, rout
 		_, err := withRetry(ctx, to, nil, func(ctx context.Context) (*apigateway.PutMethodOutput, error) {
 			return c.APIGateway.PutMethod(ctx, &apigateway.PutMethodInput{
 				RestApiId: &apiID, ResourceId: &resID, HttpMethod: &method, AuthorizationType: aws.String("NONE"),
+				ApiKeyRequired: apiKeyRequired,
 			})
 		})
 		if err != nil {
@@ -190,6 +197,9 @@ func ensureMethod(ctx context.Context, c Clients, cfg Config, apiID, resID, rout
 	case err != nil:
 		return fail(err, "get method %s /%s in rest api %s", method, route, apiID)
 	default:
+		if err := convergeMethod(ctx, c, cfg, apiID, resID, route, method, got); err != nil {
+			return err
+		}
 		if in := got.MethodIntegration; in != nil && in.Type == apitypes.IntegrationTypeAwsProxy &&
 			aws.ToString(in.Uri) == uri && aws.ToString(in.HttpMethod) == "POST" {
 			return nil
@@ -205,6 +215,29 @@ func ensureMethod(ctx context.Context, c Clients, cfg Config, apiID, resID, rout
 	})
 	if err != nil {
 		return fail(err, "integrate %s /%s of rest api %s with the function", method, route, apiID)
+	}
+	return nil
+}
+
+// convergeMethod puts an existing method's authorization and API key
+// setting back to what the project wants (someone changed it, or the
+// code did).
+func convergeMethod(ctx context.Context, c Clients, cfg Config, apiID, resID, route, method string, got *apigateway.GetMethodOutput) error {
+	var ops []apitypes.PatchOperation
+	if aws.ToString(got.AuthorizationType) != "NONE" {
+		ops = append(ops, apitypes.PatchOperation{Op: apitypes.OpReplace, Path: aws.String("/authorizationType"), Value: aws.String("NONE")})
+	}
+	if aws.ToBool(got.ApiKeyRequired) != apiKeyRequired {
+		ops = append(ops, apitypes.PatchOperation{Op: apitypes.OpReplace, Path: aws.String("/apiKeyRequired"), Value: aws.String(strconv.FormatBool(apiKeyRequired))})
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	_, err := withRetry(ctx, cfg.Timeouts, nil, func(ctx context.Context) (*apigateway.UpdateMethodOutput, error) {
+		return c.APIGateway.UpdateMethod(ctx, &apigateway.UpdateMethodInput{RestApiId: &apiID, ResourceId: &resID, HttpMethod: &method, PatchOperations: ops})
+	})
+	if err != nil {
+		return fail(err, "update method %s /%s in rest api %s", method, route, apiID)
 	}
 	return nil
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	apitypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/sethvargo/go-retry"
@@ -134,6 +136,17 @@ func TestDeployRoutesCleanOnEmulator(t *testing.T) {
 		}
 	}
 
+	// Someone locks GET /status behind the back: the next deploy puts it
+	// back to open, so the URLs keep answering.
+	statusID := resourceID(t, ctx, c, out.RestAPIID, "/status")
+	if _, err := c.APIGateway.UpdateMethod(ctx, &apigateway.UpdateMethodInput{RestApiId: &out.RestAPIID, ResourceId: &statusID, HttpMethod: aws.String("GET"),
+		PatchOperations: []apitypes.PatchOperation{
+			{Op: apitypes.OpReplace, Path: aws.String("/apiKeyRequired"), Value: aws.String("true")},
+			{Op: apitypes.OpReplace, Path: aws.String("/authorizationType"), Value: aws.String("AWS_IAM")},
+		}}); err != nil {
+		t.Fatalf("UpdateMethod: %v", err)
+	}
+
 	again, err := provision.Deploy(ctx, c, cfg, status.Discard())
 	if err != nil || *again != *out {
 		t.Fatalf("second Deploy = %+v, %v; want %+v", again, err, out)
@@ -141,6 +154,10 @@ func TestDeployRoutesCleanOnEmulator(t *testing.T) {
 	code, _ = callURL(t, http.MethodGet, again.URLs.Status)
 	if code != 200 {
 		t.Errorf("status after redeploy = %d", code)
+	}
+	m, err := c.APIGateway.GetMethod(ctx, &apigateway.GetMethodInput{RestApiId: &out.RestAPIID, ResourceId: &statusID, HttpMethod: aws.String("GET")})
+	if err != nil || aws.ToBool(m.ApiKeyRequired) || aws.ToString(m.AuthorizationType) != "NONE" {
+		t.Errorf("GET /status after redeploy = %+v, %v; want no API key and authorization NONE", m, err)
 	}
 	inv := inventory(t, ctx, c)
 	if len(inv.instances) != 1 || len(inv.apis) != 1 || inv.function == nil || !inv.role {
@@ -208,4 +225,20 @@ func TestDeployRepairsFailedFunction(t *testing.T) {
 	if code, got := callURL(t, http.MethodGet, deployed.URLs.Status); code != 200 || got["state"] == "" {
 		t.Fatalf("GET status after the repair = %d %v", code, got)
 	}
+}
+
+// resourceID is the id of the resource at path in the REST API.
+func resourceID(t *testing.T, ctx context.Context, c provision.Clients, apiID, path string) string {
+	t.Helper()
+	res, err := c.APIGateway.GetResources(ctx, &apigateway.GetResourcesInput{RestApiId: &apiID, Limit: aws.Int32(500)})
+	if err != nil {
+		t.Fatalf("GetResources: %v", err)
+	}
+	for _, r := range res.Items {
+		if aws.ToString(r.Path) == path {
+			return aws.ToString(r.Id)
+		}
+	}
+	t.Fatalf("no resource %s in rest api %s", path, apiID)
+	return ""
 }
