@@ -264,7 +264,19 @@ func (r *runner) call(ctx context.Context, method, u string) (int, Reply, time.D
 	return resp.StatusCode, reply, latency, nil
 }
 
+// NeedsAPIKey reports API Gateway's refusal of a call without a valid API
+// key to a method that requires one.
+func NeedsAPIKey(code int, reply Reply) bool {
+	return code == http.StatusForbidden && reply.Message == "Forbidden"
+}
+
+// APIKeyFix is the way out when NeedsAPIKey.
+const APIKeyFix = "the API's methods require an API key (x-api-key): give the targets its value with APIDRIVEN_API_KEY=<value> go tool mage <target> (docs/exercises.md, exercise 3)"
+
 func badReply(code int, reply Reply) error {
+	if NeedsAPIKey(code, reply) {
+		return status.WithFix(fmt.Errorf("HTTP %d: %.300s", code, reply.Error), APIKeyFix)
+	}
 	if reply.Error != "" {
 		return status.WithFix(fmt.Errorf("HTTP %d: %.300s", code, reply.Error),
 			"the Lambda or API Gateway failed: redeploy with `go tool mage deploy`; on the embedded backend see .apidriven/emulator.log")

@@ -116,7 +116,7 @@ func (p *Project) All(ctx context.Context) error {
 // briefly (a first invocation may be cold).
 func (p *Project) checkStatus(ctx context.Context, o *provision.Outputs) error {
 	step := p.Status.Start("GET status")
-	hc := &http.Client{Timeout: 30 * time.Second}
+	hc := routeClient()
 	var reply smoke.Reply
 	var code int
 	err := probe.Wait(ctx, p.Status, "the status route", time.Minute, func(ctx context.Context) error {
@@ -139,6 +139,9 @@ func (p *Project) checkStatus(ctx context.Context, o *provision.Outputs) error {
 			// but neither serve stage URLs nor run a Go Lambda without Docker.
 			return step.Fail(status.WithFix(fmt.Errorf("%w (the endpoint at %s accepted the deployment but is neither LocalStack nor this project's emulator, and does not serve the API's stage URLs)", err, o.Endpoint),
 				"use the embedded emulator on a free port: APIDRIVEN_BACKEND=embedded AWS_ENDPOINT_URL=%s go tool mage all", probe.OtherEndpoint(o.Endpoint)))
+		}
+		if smoke.NeedsAPIKey(code, reply) {
+			return step.Fail(status.WithFix(err, smoke.APIKeyFix))
 		}
 		return step.Fail(status.WithFix(err, "run `go tool mage smoke` for details; on the embedded backend see .apidriven/emulator.log"))
 	}
@@ -165,7 +168,7 @@ func (p *Project) Smoke(ctx context.Context) error {
 		EC2State: func(ctx context.Context) (string, error) {
 			return provision.InstanceState(ctx, c, o.InstanceID)
 		},
-		Deadline: deadline, Status: p.Status,
+		Deadline: deadline, Status: p.Status, HTTP: routeClient(),
 	}
 	id := o.InstanceID
 	if o.Target == provision.TargetDocker {

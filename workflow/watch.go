@@ -43,7 +43,7 @@ func (p *Project) Watch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w := &watchLoop{p: p, o: o, c: c, platform: b.BuildPlatform(), hc: &http.Client{Timeout: 30 * time.Second}}
+	w := &watchLoop{p: p, o: o, c: c, platform: b.BuildPlatform(), hc: routeClient()}
 	err = watch.Run(ctx, watch.Options{Root: filepath.Join(p.Root, WatchDir), Initial: true,
 		Skip: func(name string) bool { return strings.HasSuffix(name, "_test.go") }}, w.sync)
 	if err != nil {
