@@ -157,7 +157,9 @@ func (s *Service) apply(in *instance, o Observation, now time.Time) bool {
 	case cur == StateStopped && o.State == StateRunning:
 		in.enter(StateRunning, now, 0)
 		in.Reason, in.StateReasonMsg = "", ""
-		in.PublicIP = publicIP()
+		if in.PublicAddress {
+			in.PublicIP = publicIP()
+		}
 		changed = true
 	}
 	if changed {

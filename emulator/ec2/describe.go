@@ -7,11 +7,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/apidriven/api-driven/emulator/ec2/wire"
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
-var instanceFilters = filterDefs[view]{
-	fields: map[string]func(*view) string{
+var instanceFilters = wire.Filters[view]{
+	Fields: map[string]func(*view) string{
 		"instance-state-name": func(v *view) string { return string(v.state) },
 		"instance-state-code": func(v *view) string { return strconv.Itoa(v.state.Code()) },
 		"instance-id":         func(v *view) string { return v.inst.ID },
@@ -42,7 +43,7 @@ var instanceFilters = filterDefs[view]{
 			return ""
 		},
 	},
-	tags: func(v *view) []protocol.Tag { return v.inst.Tags },
+	Tags: func(v *view) []protocol.Tag { return v.inst.Tags },
 }
 
 // selection is what a Describe call asks for: explicit ids or a page of the
@@ -50,8 +51,8 @@ var instanceFilters = filterDefs[view]{
 type selection struct {
 	region string
 	ids    []string
-	match  filterMatcher[view]
-	page   page
+	match  wire.Matcher[view]
+	page   wire.Page
 	keep   func(*view) bool // extra predicate; nil keeps all
 }
 
@@ -69,17 +70,17 @@ func (s *Service) selectLocked(sel *selection, now time.Time) ([]view, string, e
 			if v.expired(now) {
 				return nil, "", instancesNotFound([]string{in.ID})
 			}
-			if sel.match.match(&v) && (sel.keep == nil || sel.keep(&v)) {
+			if sel.match.Match(&v) && (sel.keep == nil || sel.keep(&v)) {
 				out = append(out, v)
 			}
 		}
 		return out, "", nil
 	}
 	start := 0
-	if sel.page.cursor != "" {
-		after, ok := parseSeqKey(sel.page.cursor)
+	if sel.page.Cursor != "" {
+		after, ok := wire.ParseSeqKey(sel.page.Cursor)
 		if !ok {
-			return nil, "", invalidValue("The parameter NextToken is not a valid pagination token.")
+			return nil, "", wire.InvalidValue("The parameter NextToken is not a valid pagination token.")
 		}
 		start = sort.Search(len(s.order), func(i int) bool { return s.order[i].Seq > after })
 	}
@@ -89,13 +90,13 @@ func (s *Service) selectLocked(sel *selection, now time.Time) ([]view, string, e
 			continue
 		}
 		v := s.viewOf(in, now)
-		if v.expired(now) || !sel.match.match(&v) || (sel.keep != nil && !sel.keep(&v)) {
+		if v.expired(now) || !sel.match.Match(&v) || (sel.keep != nil && !sel.keep(&v)) {
 			continue
 		}
-		if sel.page.max > 0 && len(out) == sel.page.max {
+		if sel.page.Max > 0 && len(out) == sel.page.Max {
 			// Another match exists: hand out a token resuming after the
 			// last one returned.
-			return out, seqKey(out[len(out)-1].inst.Seq), nil
+			return out, wire.SeqKey(out[len(out)-1].inst.Seq), nil
 		}
 		out = append(out, v)
 	}
@@ -103,15 +104,15 @@ func (s *Service) selectLocked(sel *selection, now time.Time) ([]view, string, e
 }
 
 func (s *Service) describeInstances(ctx context.Context, req *protocol.QueryRequest) (any, error) {
-	ids := dedupe(protocol.Indexed(req.Params, "InstanceId"))
+	ids := wire.Dedupe(protocol.Indexed(req.Params, "InstanceId"))
 	if err := checkInstanceIDs(ids); err != nil {
 		return nil, err
 	}
-	m, err := instanceFilters.compile(protocol.Filters(req.Params))
+	m, err := instanceFilters.Compile(protocol.Filters(req.Params))
 	if err != nil {
 		return nil, err
 	}
-	pg, err := pageParams(req.Params, "instances", len(ids) > 0)
+	pg, err := wire.PageParams(req.Params, "instances", "instancesSet", len(ids) > 0, 1000)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +127,7 @@ func (s *Service) describeInstances(ctx context.Context, req *protocol.QueryRequ
 		return nil, err
 	}
 	if next != "" {
-		next = encodeToken("instances", next)
+		next = wire.EncodeToken("instances", next)
 	}
 	return renderDescribeInstances(req.RequestID, groupByReservation(views), next)
 }
@@ -164,11 +165,11 @@ func groupByReservation(views []view) []view {
 	return out
 }
 
-var statusFilters = func() filterDefs[view] {
-	d := filterDefs[view]{fields: map[string]func(*view) string{
-		"instance-state-name":          instanceFilters.fields["instance-state-name"],
-		"instance-state-code":          instanceFilters.fields["instance-state-code"],
-		"availability-zone":            instanceFilters.fields["availability-zone"],
+var statusFilters = func() wire.Filters[view] {
+	d := wire.Filters[view]{Fields: map[string]func(*view) string{
+		"instance-state-name":          instanceFilters.Fields["instance-state-name"],
+		"instance-state-code":          instanceFilters.Fields["instance-state-code"],
+		"availability-zone":            instanceFilters.Fields["availability-zone"],
 		"instance-status.status":       func(v *view) string { return healthOf(v.state) },
 		"system-status.status":         func(v *view) string { return healthOf(v.state) },
 		"instance-status.reachability": func(v *view) string { return reachabilityOf(v.state) },
@@ -194,19 +195,19 @@ func reachabilityOf(st State) string {
 }
 
 func (s *Service) describeInstanceStatus(ctx context.Context, req *protocol.QueryRequest) (any, error) {
-	ids := dedupe(protocol.Indexed(req.Params, "InstanceId"))
+	ids := wire.Dedupe(protocol.Indexed(req.Params, "InstanceId"))
 	if err := checkInstanceIDs(ids); err != nil {
 		return nil, err
 	}
-	m, err := statusFilters.compile(protocol.Filters(req.Params))
+	m, err := statusFilters.Compile(protocol.Filters(req.Params))
 	if err != nil {
 		return nil, err
 	}
-	all, err := boolParam(req.Params, "IncludeAllInstances")
+	all, err := wire.Bool(req.Params, "IncludeAllInstances")
 	if err != nil {
 		return nil, err
 	}
-	pg, err := pageParams(req.Params, "status", len(ids) > 0)
+	pg, err := wire.PageParams(req.Params, "status", "instancesSet", len(ids) > 0, 1000)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +234,7 @@ func (s *Service) describeInstanceStatus(ctx context.Context, req *protocol.Quer
 		})
 	}
 	if next != "" {
-		out.NextToken = encodeToken("status", next)
+		out.NextToken = wire.EncodeToken("status", next)
 	}
 	return out, nil
 }

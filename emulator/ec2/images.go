@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/apidriven/api-driven/emulator/ec2/wire"
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
@@ -81,7 +82,7 @@ func findImage(id string) (*Image, bool) {
 // lookupImage applies AWS's AMI id rules: syntax first, then existence
 // among the built-in AMIs and the driver's.
 func (s *Service) lookupImage(ctx context.Context, id string) (*Image, error) {
-	if !isHexID(id, "ami-") {
+	if !wire.IsHexID(id, "ami-") {
 		return nil, malformedAMI(id)
 	}
 	if img, ok := findImage(id); ok {
@@ -123,7 +124,7 @@ func (s *Service) driverImages(ctx context.Context) ([]Image, error) {
 	return imgs, nil
 }
 
-var imageFilters = filterDefs[Image]{fields: map[string]func(*Image) string{
+var imageFilters = wire.Filters[Image]{Fields: map[string]func(*Image) string{
 	"name":                func(i *Image) string { return i.Name },
 	"architecture":        func(i *Image) string { return i.Architecture },
 	"image-id":            func(i *Image) string { return i.ID },
@@ -164,7 +165,7 @@ func ownerMatches(img *Image, owners []string) bool {
 func (s *Service) describeImages(ctx context.Context, req *protocol.QueryRequest) (any, error) {
 	ids := protocol.Indexed(req.Params, "ImageId")
 	for _, id := range ids {
-		if !isHexID(id, "ami-") {
+		if !wire.IsHexID(id, "ami-") {
 			return nil, malformedAMI(id)
 		}
 	}
@@ -181,18 +182,18 @@ func (s *Service) describeImages(ctx context.Context, req *protocol.QueryRequest
 			return nil, amiNotFound(id)
 		}
 	}
-	m, err := imageFilters.compile(protocol.Filters(req.Params))
+	m, err := imageFilters.Compile(protocol.Filters(req.Params))
 	if err != nil {
 		return nil, err
 	}
 	owners := protocol.Indexed(req.Params, "Owner")
-	out := describeImagesResponse{RequestID: req.RequestID, Images: set[xmlImage]{Items: []xmlImage{}}}
+	out := describeImagesResponse{RequestID: req.RequestID, Images: wire.Set[xmlImage]{Items: []xmlImage{}}}
 	for i := range all {
 		img := &all[i]
 		if len(ids) > 0 && !contains(ids, img.ID) {
 			continue
 		}
-		if ownerMatches(img, owners) && m.match(img) {
+		if ownerMatches(img, owners) && m.Match(img) {
 			out.Images.Items = append(out.Images.Items, img.xml())
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apidriven/api-driven/emulator/ec2/vpc"
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
@@ -11,37 +12,46 @@ import (
 // copy-on-write (replaced, never modified in place) so that readers may keep
 // a shallow copy after releasing the lock.
 type instance struct {
-	Seq            uint64         `json:"seq"`
-	ID             string         `json:"id"`
-	ReservationID  string         `json:"reservationId"`
-	Region         string         `json:"region"`
-	Zone           string         `json:"zone"`
-	ImageID        string         `json:"imageId"`
-	InstanceType   string         `json:"instanceType"`
-	Architecture   string         `json:"architecture"`
-	RootDevice     string         `json:"rootDevice"`
-	KeyName        string         `json:"keyName,omitempty"`
-	LaunchIndex    int            `json:"launchIndex"`
-	LaunchTime     time.Time      `json:"launchTime"`
-	PrivateIP      string         `json:"privateIp"`
-	PublicIP       string         `json:"publicIp,omitempty"`
-	SubnetID       string         `json:"subnetId"`
-	VpcID          string         `json:"vpcId"`
-	ENIID          string         `json:"eniId"`
-	MAC            string         `json:"mac"`
-	VolumeID       string         `json:"volumeId"`
-	ClientToken    string         `json:"clientToken,omitempty"`
-	UserData       string         `json:"userData,omitempty"`
-	Monitoring     bool           `json:"monitoring,omitempty"`
-	NoTerminate    bool           `json:"disableApiTermination,omitempty"`
-	NoStop         bool           `json:"disableApiStop,omitempty"`
-	State          State          `json:"state"`
-	Since          time.Time      `json:"since"`
-	Until          time.Time      `json:"until"` // end of a transitional state
-	Reason         string         `json:"reason,omitempty"`
-	StateReasonMsg string         `json:"stateReason,omitempty"`
-	Tags           []protocol.Tag `json:"tags,omitempty"`
-	Backed         bool           `json:"backed,omitempty"` // launched from a driver's AMI, see backing.go
+	Seq           uint64         `json:"seq"`
+	ID            string         `json:"id"`
+	ReservationID string         `json:"reservationId"`
+	Region        string         `json:"region"`
+	Zone          string         `json:"zone"`
+	ImageID       string         `json:"imageId"`
+	InstanceType  string         `json:"instanceType"`
+	Architecture  string         `json:"architecture"`
+	RootDevice    string         `json:"rootDevice"`
+	KeyName       string         `json:"keyName,omitempty"`
+	LaunchIndex   int            `json:"launchIndex"`
+	LaunchTime    time.Time      `json:"launchTime"`
+	PrivateIP     string         `json:"privateIp"`
+	PublicIP      string         `json:"publicIp,omitempty"`
+	SubnetID      string         `json:"subnetId"`
+	VpcID         string         `json:"vpcId"`
+	Groups        []vpc.GroupRef `json:"groups,omitempty"` // empty only in records of older versions, see persist.go
+	ENIID         string         `json:"eniId"`
+	AttachmentID  string         `json:"eniAttachmentId,omitempty"`
+	// PublicAddress says the instance gets a public address while running
+	// (its subnet maps them, or the launch asked for one).
+	PublicAddress bool   `json:"publicAddress,omitempty"`
+	MAC           string `json:"mac"`
+	VolumeID      string `json:"volumeId"`
+	ClientToken   string `json:"clientToken,omitempty"`
+	UserData      string `json:"userData,omitempty"`
+	Monitoring    bool   `json:"monitoring,omitempty"`
+	NoTerminate   bool   `json:"disableApiTermination,omitempty"`
+	NoStop        bool   `json:"disableApiStop,omitempty"`
+	NoSourceDest  bool   `json:"noSourceDestCheck,omitempty"`
+	// ShutdownBehavior is instanceInitiatedShutdownBehavior: stop (AWS's
+	// default, "" in older records) or terminate.
+	ShutdownBehavior string         `json:"shutdownBehavior,omitempty"`
+	State            State          `json:"state"`
+	Since            time.Time      `json:"since"`
+	Until            time.Time      `json:"until"` // end of a transitional state
+	Reason           string         `json:"reason,omitempty"`
+	StateReasonMsg   string         `json:"stateReason,omitempty"`
+	Tags             []protocol.Tag `json:"tags,omitempty"`
+	Backed           bool           `json:"backed,omitempty"` // launched from a driver's AMI, see backing.go
 
 	gen  uint64      // bumped by touch on every change, for the render cache
 	slot *renderSlot // cached <item> rendering, see render.go
@@ -123,8 +133,6 @@ func (v *view) hasPublicIP() bool {
 	return v.inst.PublicIP != "" && (v.state == StatePending || v.state == StateRunning)
 }
 
-var defaultGroup = xmlGroup{GroupID: "sg-0a1b2c3d4e5f60718", GroupName: "default"}
-
 // xml renders the view as the Instance shape.
 func (v *view) xml() xmlInstance {
 	in := &v.inst
@@ -143,30 +151,25 @@ func (v *view) xml() xmlInstance {
 		SubnetID:         in.SubnetID,
 		VpcID:            in.VpcID,
 		PrivateIPAddress: in.PrivateIP,
-		SourceDestCheck:  true,
-		Groups:           []xmlGroup{defaultGroup},
+		SourceDestCheck:  !in.NoSourceDest,
+		Groups:           groupsXML(in.Groups),
 		Architecture:     in.Architecture,
 		RootDeviceType:   "ebs",
 		RootDeviceName:   in.RootDevice,
 		BlockDevices: []xmlBlockDevice{{DeviceName: in.RootDevice, Ebs: xmlEbsDev{
 			VolumeID: in.VolumeID, Status: "attached", AttachTime: formatTime(in.LaunchTime), DeleteOnTermination: true,
 		}}},
-		VirtualizationType: "hvm",
-		ClientToken:        in.ClientToken,
-		Tags:               in.Tags,
-		Hypervisor:         "xen",
-		EnaSupport:         true,
-		CPUOptions:         xmlCPUOptions{CoreCount: 1, ThreadsPerCore: 2},
-		MetadataOptions:    xmlMetadataOptions{State: "applied", HTTPTokens: "required", HTTPPutResponseHopLimit: 2, HTTPEndpoint: "enabled"},
-		BootMode:           "uefi-preferred",
-		PlatformDetails:    "Linux/UNIX",
-		UsageOperation:     "RunInstances",
-		NetworkInterfaces: []xmlNetworkIface{{
-			NetworkInterfaceID: in.ENIID, SubnetID: in.SubnetID, VpcID: in.VpcID, OwnerID: protocol.AccountID,
-			Status: "in-use", MacAddress: in.MAC, PrivateIPAddress: in.PrivateIP,
-			PrivateDNSName: privateDNS(in.PrivateIP, in.Region), SourceDestCheck: true,
-			Groups: []xmlGroup{defaultGroup}, InterfaceType: "interface",
-		}},
+		VirtualizationType:    "hvm",
+		ClientToken:           in.ClientToken,
+		Tags:                  in.Tags,
+		Hypervisor:            "xen",
+		EnaSupport:            true,
+		CPUOptions:            xmlCPUOptions{CoreCount: 1, ThreadsPerCore: 2},
+		MetadataOptions:       xmlMetadataOptions{State: "applied", HTTPTokens: "required", HTTPPutResponseHopLimit: 2, HTTPEndpoint: "enabled"},
+		BootMode:              "uefi-preferred",
+		PlatformDetails:       "Linux/UNIX",
+		UsageOperation:        "RunInstances",
+		NetworkInterfaces:     []xmlNetworkIface{v.networkInterface()},
 		PrivateDNSNameOptions: &xmlPrivateDNSNameOp{HostnameType: "ip-name"},
 	}
 	if in.Monitoring {
@@ -186,4 +189,34 @@ func (v *view) xml() xmlInstance {
 		x.StateReason = &xmlStateReason{Code: code, Message: in.StateReasonMsg}
 	}
 	return x
+}
+
+func groupsXML(groups []vpc.GroupRef) []xmlGroup {
+	out := make([]xmlGroup, len(groups))
+	for i, g := range groups {
+		out[i] = xmlGroup{GroupID: g.ID, GroupName: g.Name}
+	}
+	return out
+}
+
+// networkInterface renders the primary interface: attached at device
+// index 0, with its private address and, while the instance holds one,
+// the public address associated with it.
+func (v *view) networkInterface() xmlNetworkIface {
+	in := &v.inst
+	dns := privateDNS(in.PrivateIP, in.Region)
+	eni := xmlNetworkIface{
+		NetworkInterfaceID: in.ENIID, SubnetID: in.SubnetID, VpcID: in.VpcID, OwnerID: protocol.AccountID,
+		Status: "in-use", MacAddress: in.MAC, PrivateIPAddress: in.PrivateIP, PrivateDNSName: dns,
+		SourceDestCheck: !in.NoSourceDest, Groups: groupsXML(in.Groups), InterfaceType: "interface",
+		Attachment: xmlENIAttachment{AttachmentID: in.AttachmentID, DeviceIndex: 0, Status: "attached",
+			AttachTime: formatTime(in.LaunchTime), DeleteOnTermination: true, NetworkCardIndex: 0},
+	}
+	addr := xmlPrivateAddress{PrivateIPAddress: in.PrivateIP, PrivateDNSName: dns, Primary: true}
+	if v.hasPublicIP() {
+		assoc := &xmlAssociation{PublicIP: in.PublicIP, PublicDNSName: publicDNS(in.PublicIP, in.Region), IPOwnerID: "amazon"}
+		eni.Association, addr.Association = assoc, assoc
+	}
+	eni.PrivateIPAddresses = []xmlPrivateAddress{addr}
+	return eni
 }

@@ -1,6 +1,7 @@
 package ec2_test
 
 import (
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -55,8 +56,9 @@ func TestRunInstancesFields(t *testing.T) {
 				t.Errorf("instance %d %s = %v, want %v", i, c.name, c.got, c.want)
 			}
 		}
-		if ip := aws.ToString(in.PrivateIpAddress); !strings.HasPrefix(ip, "10.") {
-			t.Errorf("private ip %q is not 10.x", ip)
+		// The default subnet of us-east-1a is the default VPC's first /20.
+		if ip, err := netip.ParseAddr(aws.ToString(in.PrivateIpAddress)); err != nil || !netip.MustParsePrefix("172.31.0.0/20").Contains(ip) {
+			t.Errorf("private ip %q is not in 172.31.0.0/20", aws.ToString(in.PrivateIpAddress))
 		}
 		if dns := aws.ToString(in.PrivateDnsName); !strings.HasSuffix(dns, ".ec2.internal") {
 			t.Errorf("private dns %q", dns)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/apidriven/api-driven/emulator/ec2/wire"
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
@@ -74,19 +75,19 @@ func (s *Service) terminateInstances(ctx context.Context, req *protocol.QueryReq
 // checked (syntax, existence, state rules) before anything changes, so a
 // bad id in a batch changes nothing.
 func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a action) (any, error) {
-	ids := dedupe(protocol.Indexed(req.Params, "InstanceId"))
+	ids := wire.Dedupe(protocol.Indexed(req.Params, "InstanceId"))
 	if len(ids) == 0 {
-		return nil, missing("InstanceId")
+		return nil, wire.Missing("InstanceId")
 	}
 	if err := checkInstanceIDs(ids); err != nil {
 		return nil, err
 	}
-	force, err := boolParam(req.Params, "Force")
+	force, err := wire.Bool(req.Params, "Force")
 	if err != nil {
 		return nil, err
 	}
 	for _, name := range []string{"Hibernate", "SkipOsShutdown"} {
-		if _, err := boolParam(req.Params, name); err != nil {
+		if _, err := wire.Bool(req.Params, name); err != nil {
 			return nil, err
 		}
 	}
@@ -125,7 +126,7 @@ func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a
 		}
 		next[i] = st
 	}
-	out := stateChangeResponse{XMLName: rootName(req.Action), RequestID: req.RequestID}
+	out := stateChangeResponse{XMLName: wire.RootName(req.Action), RequestID: req.RequestID}
 	out.Instances.Items = make([]xmlStateChange, len(targets))
 	var changed []InstanceInfo
 	var changedIDs []string
@@ -141,7 +142,9 @@ func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a
 		switch a {
 		case actionStart:
 			in.Reason, in.StateReasonMsg = "", ""
-			in.PublicIP = publicIP()
+			if in.PublicAddress {
+				in.PublicIP = publicIP()
+			}
 		case actionStop:
 			in.Reason, in.StateReasonMsg = userInitiated(now), "Client.UserInitiatedShutdown: User initiated shutdown"
 		case actionTerminate:
@@ -164,7 +167,7 @@ func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a
 	}
 	for _, info := range changed {
 		if err := s.drive(ctx, a, info, force); err != nil {
-			return nil, internal("failed to %s instance %s: %v", a.name(), info.ID, err)
+			return nil, wire.Internal("failed to %s instance %s: %v", a.name(), info.ID, err)
 		}
 	}
 	return out, nil
@@ -218,19 +221,4 @@ func (s *Service) launchFailed(ids []string, cause error) {
 	v := s.bump()
 	s.mu.Unlock()
 	_ = s.mutated(v) // best effort: the caller already gets the launch error
-}
-
-func dedupe(ids []string) []string {
-	if len(ids) < 2 {
-		return ids
-	}
-	seen := make(map[string]bool, len(ids))
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/apidriven/api-driven/emulator/ec2/wire"
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
@@ -50,30 +51,30 @@ func zoneID(region, zone string) (string, bool) {
 	return zonePrefix(region) + "-az" + string(rune('1'+i)), true
 }
 
-var regionFilters = filterDefs[xmlRegion]{fields: map[string]func(*xmlRegion) string{
+var regionFilters = wire.Filters[xmlRegion]{Fields: map[string]func(*xmlRegion) string{
 	"region-name":   func(r *xmlRegion) string { return r.RegionName },
 	"endpoint":      func(r *xmlRegion) string { return r.Endpoint },
 	"opt-in-status": func(r *xmlRegion) string { return r.OptInStatus },
 }}
 
 func (s *Service) describeRegions(_ context.Context, req *protocol.QueryRequest) (any, error) {
-	if _, err := boolParam(req.Params, "AllRegions"); err != nil {
+	if _, err := wire.Bool(req.Params, "AllRegions"); err != nil {
 		return nil, err
 	}
-	m, err := regionFilters.compile(protocol.Filters(req.Params))
+	m, err := regionFilters.Compile(protocol.Filters(req.Params))
 	if err != nil {
 		return nil, err
 	}
 	names := protocol.Indexed(req.Params, "RegionName")
 	for _, n := range names {
 		if !knownRegion(n) {
-			return nil, invalidValue("Invalid region: %s", n)
+			return nil, wire.InvalidValue("Invalid region: %s", n)
 		}
 	}
-	out := describeRegionsResponse{RequestID: req.RequestID, Regions: set[xmlRegion]{Items: []xmlRegion{}}}
+	out := describeRegionsResponse{RequestID: req.RequestID, Regions: wire.Set[xmlRegion]{Items: []xmlRegion{}}}
 	for _, r := range regions {
 		x := xmlRegion{RegionName: r.name, Endpoint: "ec2." + r.name + ".amazonaws.com", OptInStatus: "opt-in-not-required"}
-		if (len(names) == 0 || contains(names, r.name)) && m.match(&x) {
+		if (len(names) == 0 || contains(names, r.name)) && m.Match(&x) {
 			out.Regions.Items = append(out.Regions.Items, x)
 		}
 	}
@@ -89,7 +90,7 @@ func knownRegion(name string) bool {
 	return false
 }
 
-var zoneFilters = filterDefs[xmlZone]{fields: map[string]func(*xmlZone) string{
+var zoneFilters = wire.Filters[xmlZone]{Fields: map[string]func(*xmlZone) string{
 	"zone-name":            func(z *xmlZone) string { return z.ZoneName },
 	"zone-id":              func(z *xmlZone) string { return z.ZoneID },
 	"state":                func(z *xmlZone) string { return z.State },
@@ -101,10 +102,10 @@ var zoneFilters = filterDefs[xmlZone]{fields: map[string]func(*xmlZone) string{
 }}
 
 func (s *Service) describeAvailabilityZones(_ context.Context, req *protocol.QueryRequest) (any, error) {
-	if _, err := boolParam(req.Params, "AllAvailabilityZones"); err != nil {
+	if _, err := wire.Bool(req.Params, "AllAvailabilityZones"); err != nil {
 		return nil, err
 	}
-	m, err := zoneFilters.compile(protocol.Filters(req.Params))
+	m, err := zoneFilters.Compile(protocol.Filters(req.Params))
 	if err != nil {
 		return nil, err
 	}
@@ -122,19 +123,19 @@ func (s *Service) describeAvailabilityZones(_ context.Context, req *protocol.Que
 	}
 	for _, n := range names {
 		if !slices.ContainsFunc(zones, func(z xmlZone) bool { return z.ZoneName == n }) {
-			return nil, invalidValue("The zone '%s' does not exist.", n)
+			return nil, wire.InvalidValue("The zone '%s' does not exist.", n)
 		}
 	}
 	for _, id := range zoneIDs {
 		if !slices.ContainsFunc(zones, func(z xmlZone) bool { return z.ZoneID == id }) {
-			return nil, invalidValue("The zone ID '%s' does not exist.", id)
+			return nil, wire.InvalidValue("The zone ID '%s' does not exist.", id)
 		}
 	}
-	out := describeZonesResponse{RequestID: req.RequestID, Zones: set[xmlZone]{Items: []xmlZone{}}}
+	out := describeZonesResponse{RequestID: req.RequestID, Zones: wire.Set[xmlZone]{Items: []xmlZone{}}}
 	for i := range zones {
 		z := &zones[i]
 		asked := len(names) == 0 && len(zoneIDs) == 0 || contains(names, z.ZoneName) || contains(zoneIDs, z.ZoneID)
-		if asked && m.match(z) {
+		if asked && m.Match(z) {
 			out.Zones.Items = append(out.Zones.Items, *z)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"sync/atomic"
 
+	"github.com/apidriven/api-driven/emulator/ec2/wire"
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
@@ -47,7 +48,7 @@ func (v *view) item() ([]byte, error) {
 	}
 	b, err := xml.Marshal(itemXML{xmlInstance: v.xml()})
 	if err != nil {
-		return nil, internal("failed to encode instance %s: %v", v.inst.ID, err)
+		return nil, wire.Internal("failed to encode instance %s: %v", v.inst.ID, err)
 	}
 	if slot != nil {
 		slot.p.Store(&renderedItem{gen: v.inst.gen, state: v.state, xml: b})
@@ -97,5 +98,5 @@ func renderDescribeInstances(requestID string, views []view, nextToken string) (
 		buf.WriteString(nextToken)
 		buf.WriteString("</nextToken>")
 	}
-	return rawResponse{XMLName: rootName("DescribeInstances"), Inner: buf.Bytes()}, nil
+	return rawResponse{XMLName: wire.RootName("DescribeInstances"), Inner: buf.Bytes()}, nil
 }

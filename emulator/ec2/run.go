@@ -3,9 +3,15 @@ package ec2
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"net/url"
+	"sort"
 	"strings"
 
+	"github.com/apidriven/api-driven/emulator/ec2/vpc"
+	"github.com/apidriven/api-driven/emulator/ec2/wire"
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
@@ -24,301 +30,197 @@ type launchSpec struct {
 	instanceType string
 	minCount     int
 	maxCount     int
-	zone         string
-	subnetID     string
+	place        vpc.PlaceRequest
+	privateIP    string
 	keyName      string
 	clientToken  string
+	paramsHash   string // the request without its token, for idempotency
 	userData     string
 	monitoring   bool
 	noTerminate  bool
 	noStop       bool
+	shutdown     string
 	tags         []protocol.Tag
 }
 
 func (s *Service) parseLaunch(ctx context.Context, req *protocol.QueryRequest) (*launchSpec, error) {
 	p := req.Params
-	imageID, ok := first(p, "ImageId")
+	imageID, ok := wire.First(p, "ImageId")
 	if !ok || imageID == "" {
-		return nil, missing("ImageId")
+		return nil, wire.Missing("ImageId")
 	}
 	img, err := s.lookupImage(ctx, imageID)
 	if err != nil {
 		return nil, err
 	}
-	spec := &launchSpec{image: img, instanceType: defaultInstanceType}
-	minCount, present, err := intParam(p, "MinCount")
-	if err != nil {
+	spec := &launchSpec{image: img, instanceType: defaultInstanceType, shutdown: "stop"}
+	if spec.minCount, spec.maxCount, err = launchCounts(req); err != nil {
 		return nil, err
 	}
-	if !present {
-		return nil, missing("MinCount")
-	}
-	maxCount, present, err := intParam(p, "MaxCount")
-	if err != nil {
-		return nil, err
-	}
-	if !present {
-		return nil, missing("MaxCount")
-	}
-	if minCount < 1 {
-		return nil, invalidValue("Value (%d) for parameter minCount is invalid. Expected a positive integer.", minCount)
-	}
-	if maxCount < minCount {
-		return nil, invalidValue("Value (%d) for parameter maxCount is invalid. Expected an integer greater than or equal to minCount (%d).", maxCount, minCount)
-	}
-	spec.minCount, spec.maxCount = minCount, maxCount
-	if t, ok := first(p, "InstanceType"); ok {
-		if !validInstanceType(t) {
-			return nil, invalidValue("Invalid value '%s' for InstanceType.", t)
-		}
+	if t, ok := wire.First(p, "InstanceType"); ok {
 		spec.instanceType = t
 	}
-	if arch := instanceArch(spec.instanceType); arch != img.Architecture {
-		return nil, invalidValue("The architecture '%s' of the specified instance type does not match the architecture '%s' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again.", arch, img.Architecture)
+	if err := checkInstanceType(spec.instanceType, img.Architecture); err != nil {
+		return nil, err
 	}
-	spec.zone = req.Region + "a"
-	if z, ok := first(p, "Placement.AvailabilityZone"); ok && z != "" {
-		if _, known := zoneID(req.Region, z); !known {
-			return nil, invalidValue("Invalid availability zone: [%s]", z)
-		}
-		spec.zone = z
+	if spec.place, spec.privateIP, err = placeRequest(req); err != nil {
+		return nil, err
 	}
-	if sub, ok := first(p, "SubnetId"); ok && sub != "" {
-		if !isHexID(sub, "subnet-") {
-			return nil, protocol.BadRequest("InvalidSubnetID.Malformed", "Invalid id: \"%s\" (expecting \"subnet-...\")", sub)
-		}
-		spec.subnetID = sub
-	}
-	spec.keyName, _ = first(p, "KeyName")
-	spec.clientToken, _ = first(p, "ClientToken")
+	spec.keyName, _ = wire.First(p, "KeyName")
+	spec.clientToken, _ = wire.First(p, "ClientToken")
 	if len(spec.clientToken) > 64 {
-		return nil, invalidValue("Value (%s) for parameter clientToken is invalid. Length must not exceed 64 characters.", spec.clientToken)
+		return nil, wire.InvalidValue("Value (%s) for parameter clientToken is invalid. Length must not exceed 64 characters.", spec.clientToken)
 	}
-	spec.userData, _ = first(p, "UserData")
+	spec.paramsHash = paramsHash(req)
+	spec.userData, _ = wire.First(p, "UserData")
+	if len(spec.userData) > maxUserData {
+		return nil, wire.InvalidValue("User data is limited to 16384 bytes")
+	}
 	for name, dst := range map[string]*bool{
 		"Monitoring.Enabled":    &spec.monitoring,
 		"DisableApiTermination": &spec.noTerminate,
 		"DisableApiStop":        &spec.noStop,
 	} {
-		if *dst, err = boolParam(p, name); err != nil {
+		if *dst, err = wire.Bool(p, name); err != nil {
 			return nil, err
 		}
 	}
-	if spec.tags, err = launchTags(req); err != nil {
+	if b, ok := wire.First(p, "InstanceInitiatedShutdownBehavior"); ok {
+		if b != "stop" && b != "terminate" {
+			return nil, wire.InvalidValue("Value (%s) for parameter instanceInitiatedShutdownBehavior is invalid. Valid values are 'stop' and 'terminate'.", b)
+		}
+		spec.shutdown = b
+	}
+	tags, err := wire.SpecTags(p, "instance", "volume", "network-interface", "spot-instances-request", "elastic-gpu")
+	if err != nil {
 		return nil, err
 	}
+	spec.tags = tags["instance"]
 	return spec, nil
 }
 
-// validInstanceType accepts the family.size form (t3.micro, m7i-flex.large).
-func validInstanceType(t string) bool {
-	family, size, ok := strings.Cut(t, ".")
-	if !ok || family == "" || size == "" || len(t) > 32 || family[0] < 'a' || family[0] > 'z' {
-		return false
-	}
-	for _, c := range t {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '.' && c != '-' {
-			return false
-		}
-	}
-	return strings.IndexAny(family, "0123456789") > 0
-}
-
-// instanceArch infers the CPU architecture: Graviton families carry a "g"
-// after the generation digit (t4g, m7gd, c6gn) and a1 is arm64 too.
-func instanceArch(t string) string {
-	family, _, _ := strings.Cut(t, ".")
-	if family == "a1" {
-		return "arm64"
-	}
-	if i := strings.IndexAny(family, "0123456789"); i > 0 {
-		attrs := strings.TrimLeft(family[i:], "0123456789")
-		attrs, _, _ = strings.Cut(attrs, "-")
-		if strings.Contains(attrs, "g") {
-			return "arm64"
-		}
-	}
-	return "x86_64"
-}
-
-// launchTags are the instance's tags from TagSpecification.N; tags for
-// the volumes and network interfaces launched with it are checked and
-// ignored.
-func launchTags(req *protocol.QueryRequest) ([]protocol.Tag, error) {
-	byType, err := tagSpecifications(req.Params, "instance", "volume", "network-interface", "spot-instances-request", "elastic-gpu")
+func launchCounts(req *protocol.QueryRequest) (minCount, maxCount int, err error) {
+	minCount, present, err := wire.Int(req.Params, "MinCount")
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
-	return byType["instance"], nil
-}
-
-func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) (any, error) {
-	spec, err := s.parseLaunch(ctx, req)
+	if !present {
+		return 0, 0, wire.Missing("MinCount")
+	}
+	maxCount, present, err = wire.Int(req.Params, "MaxCount")
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
-	s.mu.Lock()
-	now := s.now()
-	if spec.clientToken != "" {
-		if rid, ok := s.tokens[req.Region+"/"+spec.clientToken]; ok {
-			// Idempotent retry: answer with the original reservation.
-			out := s.reservationLocked(req, rid)
-			s.mu.Unlock()
-			return out, nil
-		}
+	if !present {
+		return 0, 0, wire.Missing("MaxCount")
 	}
-	live := 0
-	for _, in := range s.order {
-		if st, _ := in.effective(now); st != StateTerminated {
-			live++
-		}
+	if minCount < 1 {
+		return 0, 0, wire.InvalidValue("Value (%d) for parameter minCount is invalid. Expected a positive integer.", minCount)
 	}
-	count := min(spec.maxCount, instanceLimit-live)
-	if count < spec.minCount {
-		s.mu.Unlock()
-		return nil, protocol.BadRequest("InstanceLimitExceeded",
-			"You have requested more instances (%d) than your current instance limit of %d allows for the specified instance type. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.",
-			spec.minCount, instanceLimit)
+	if maxCount < minCount {
+		return 0, 0, wire.InvalidValue("Value (%d) for parameter maxCount is invalid. Expected an integer greater than or equal to minCount (%d).", maxCount, minCount)
 	}
-	rid := newID("r-")
-	vpc, subnet := defaultVPC(req.Region, spec.zone)
-	if spec.subnetID != "" {
-		subnet = spec.subnetID
-	}
-	out := runInstancesResponse{RequestID: req.RequestID, xmlReservation: newReservation(rid)}
-	launched := make([]InstanceInfo, 0, count)
-	for i := range count {
-		s.seq++
-		in := &instance{
-			Seq: s.seq, ID: newID("i-"), ReservationID: rid, Region: req.Region, Zone: spec.zone,
-			ImageID: spec.image.ID, InstanceType: spec.instanceType, Architecture: spec.image.Architecture,
-			RootDevice: spec.image.RootDevice, KeyName: spec.keyName, LaunchIndex: i, LaunchTime: now.UTC(),
-			PrivateIP: privateIP(), PublicIP: publicIP(), SubnetID: subnet, VpcID: vpc,
-			ENIID: newID("eni-"), MAC: macAddress(), VolumeID: newID("vol-"),
-			ClientToken: spec.clientToken, UserData: spec.userData, Monitoring: spec.monitoring,
-			NoTerminate: spec.noTerminate, NoStop: spec.noStop,
-			Tags: spec.tags, Backed: spec.image.Backed,
-		}
-		in.slot = &renderSlot{}
-		in.enter(StatePending, now, s.opts.TransitionDelay)
-		s.instances[in.ID] = in
-		s.order = append(s.order, in)
-		// The launch answer always shows pending, as on AWS.
-		v := view{inst: *in, state: StatePending, at: now}
-		out.Instances.Items = append(out.Instances.Items, v.xml())
-		launched = append(launched, in.info())
-	}
-	if spec.clientToken != "" {
-		s.tokens[req.Region+"/"+spec.clientToken] = rid
-	}
-	v := s.bump()
-	ids := make([]string, len(launched))
-	for i := range launched {
-		ids[i] = launched[i].ID
-	}
-	done := s.track(ids)
-	s.mu.Unlock()
-
-	err = s.launch(ctx, v, ids, launched)
-	done()
-	if err != nil {
-		return nil, err
-	}
-	// The answer shows the address the backing really got; the instances
-	// exist either way, so a failed look is no failed launch.
-	if spec.image.Backed && s.reconcile(ctx) == nil {
-		s.mu.RLock()
-		for i := range out.Instances.Items {
-			if in, ok := s.instances[ids[i]]; ok {
-				v := view{inst: *in, state: StatePending, at: now}
-				out.Instances.Items[i] = v.xml()
-			}
-		}
-		s.mu.RUnlock()
-	}
-	return out, nil
+	return minCount, maxCount, nil
 }
 
-// launch saves the new records and has the driver launch them; a failure
-// terminates the whole reservation.
-func (s *Service) launch(ctx context.Context, v uint64, ids []string, launched []InstanceInfo) error {
-	if err := s.mutated(v); err != nil {
-		return err
-	}
-	for n, info := range launched {
-		if err := s.driver.Launch(ctx, info); err != nil {
-			s.launchFailed(ids, err)
-			for _, ok := range launched[:n] {
-				_ = s.driver.Terminate(ctx, ok) // best effort: the caller gets the launch error
-			}
-			return internal("failed to launch instance %s: %v", info.ID, err)
+// placeRequest reads where to launch: the instance-level SubnetId and
+// groups, or the first network interface's (the aws CLI moves them there
+// with --associate-public-ip-address), never both, as on AWS.
+func placeRequest(req *protocol.QueryRequest) (vpc.PlaceRequest, string, error) {
+	p := req.Params
+	var r vpc.PlaceRequest
+	r.Zone, _ = wire.First(p, "Placement.AvailabilityZone")
+	if r.Zone != "" {
+		if _, known := zoneID(req.Region, r.Zone); !known {
+			return r, "", wire.InvalidValue("Invalid availability zone: [%s]", r.Zone)
 		}
 	}
-	return nil
-}
-
-// newID makes a long-form EC2 id: since 2016 AWS issues 17 hex digits, the
-// first of which is always 0.
-func newID(prefix string) string {
-	return protocol.HexID(prefix+"0", 16)
-}
-
-func newReservation(rid string) xmlReservation {
-	return xmlReservation{
-		ReservationID: rid, OwnerID: protocol.AccountID,
-		Groups: set[xmlGroup]{Items: []xmlGroup{}},
+	r.SubnetID, _ = wire.First(p, "SubnetId")
+	r.GroupIDs = protocol.Indexed(p, "SecurityGroupId")
+	r.GroupNames = protocol.Indexed(p, "SecurityGroup")
+	privateIP, _ := wire.First(p, "PrivateIpAddress")
+	ifaces := protocol.IndexedStructs(p, "NetworkInterface")
+	if len(ifaces) > 1 {
+		return r, "", notEmulated("NetworkInterface.2 (more than one network interface)")
 	}
+	if len(ifaces) == 1 {
+		eni := ifaces[0]
+		if r.SubnetID != "" {
+			return r, "", protocol.BadRequest("InvalidParameterCombination", "Network interfaces and an instance-level subnet ID may not be specified on the same request")
+		}
+		if len(r.GroupIDs) > 0 || len(r.GroupNames) > 0 {
+			return r, "", protocol.BadRequest("InvalidParameterCombination", "Network interfaces and an instance-level security groups may not be specified on the same request")
+		}
+		if d, ok := eni["DeviceIndex"]; ok && d != "0" {
+			return r, "", wire.InvalidValue("Each network interface requires a unique device index; the first must be 0, not %s.", d)
+		}
+		if id := eni["NetworkInterfaceId"]; id != "" {
+			return r, "", notEmulated("NetworkInterface.1.NetworkInterfaceId")
+		}
+		r.SubnetID = eni["SubnetId"]
+		sub := asParams(eni)
+		r.GroupIDs = protocol.Indexed(sub, "SecurityGroupId")
+		if b, given, err := wire.OptBool(sub, "AssociatePublicIpAddress"); err != nil {
+			return r, "", err
+		} else if given {
+			r.PublicIP = &b
+		}
+		if ip := eni["PrivateIpAddress"]; ip != "" {
+			privateIP = ip
+		}
+	}
+	if r.SubnetID != "" && !wire.IsHexID(r.SubnetID, "subnet-") {
+		return r, "", protocol.BadRequest("InvalidSubnetID.Malformed", "Invalid id: \"%s\" (expecting \"subnet-...\")", r.SubnetID)
+	}
+	return r, privateIP, nil
 }
 
-// reservationLocked renders a reservation as RunInstances answers it, for
-// idempotent retries; callers hold s.mu.
-func (s *Service) reservationLocked(req *protocol.QueryRequest, rid string) runInstancesResponse {
-	out := runInstancesResponse{RequestID: req.RequestID, xmlReservation: newReservation(rid)}
-	now := s.now()
-	for _, in := range s.order {
-		if in.ReservationID == rid {
-			v := s.viewOf(in, now)
-			out.Instances.Items = append(out.Instances.Items, v.xml())
-		}
+// asParams turns an IndexedStructs map back into parameters, to reuse the
+// readers on a nested structure.
+func asParams(m map[string]string) url.Values {
+	out := make(url.Values, len(m))
+	for k, v := range m {
+		out[k] = []string{v}
 	}
 	return out
 }
 
-// defaultVPC gives stable fake ids for the region's default VPC and the
-// zone's default subnet.
-func defaultVPC(region, zone string) (vpc, subnet string) {
-	return "vpc-" + stableHex("vpc/"+region, 17), "subnet-" + stableHex("subnet/"+zone, 17)
+// paramsHash digests a request without its client token (and the
+// parameters that do not change what is asked), so a retry with other
+// arguments is told apart: AWS's IdempotentParameterMismatch.
+func paramsHash(req *protocol.QueryRequest) string {
+	keys := make([]string, 0, len(req.Params))
+	for k := range req.Params {
+		switch {
+		case k == "ClientToken", k == "DryRun", k == "Action", k == "Version", strings.HasPrefix(k, "X-Amz-"):
+			continue
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%q\n", k, req.Params[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
-// stableHex derives n hex digits from s (FNV-1a), for ids that must not
-// change between runs.
-func stableHex(s string, n int) string {
-	const digits = "0123456789abcdef"
-	h := uint64(14695981039346656037)
-	out := make([]byte, n)
-	for i := range out {
-		for j := 0; j < len(s); j++ {
-			h ^= uint64(s[j])
-			h *= 1099511628211
-		}
-		h ^= uint64(i)
-		h *= 1099511628211
-		out[i] = digits[h>>60]
-	}
-	return string(out)
+func invalidTypeError(t string) error {
+	return wire.InvalidValue("Invalid value '%s' for InstanceType.", t)
+}
+
+func archMismatch(typeArch, imageArch string) error {
+	return wire.InvalidValue("The architecture '%s' of the specified instance type does not match the architecture '%s' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI.", typeArch, imageArch)
+}
+
+func notEmulated(what string) error {
+	return protocol.BadRequest("UnsupportedOperation", "%s is not supported by this emulator.", what)
 }
 
 func randomBytes(n int) []byte {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return b
-}
-
-// privateIP is an address in the emulated VPC's 10.0.0.0/16, skipping the
-// first addresses AWS reserves in every subnet.
-func privateIP() string {
-	b := randomBytes(3)
-	return fmt.Sprintf("10.0.%d.%d", b[0], 4+int(b[1])%250)
 }
 
 // publicIP is taken from TEST-NET-3 (RFC 5737), which is never routed, so a

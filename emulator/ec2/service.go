@@ -1,16 +1,18 @@
-// Package ec2 emulates the EC2 Query API subset the project uses: instances
-// with AWS's state machine, tags, images, instance status, regions and
-// availability zones.
+// Package ec2 emulates the EC2 Query API subset the project and the
+// scripts users bring need: instances with AWS's state machine, their
+// attributes, tags, images, key pairs, instance status, regions and
+// availability zones. Networking (VPCs, subnets, security groups,
+// gateways, route tables) lives in package vpc under the same lock.
 package ec2
 
 import (
 	"context"
-	"fmt"
-	"net/url"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/apidriven/api-driven/emulator/ec2/vpc"
+	"github.com/apidriven/api-driven/emulator/ec2/wire"
 	"github.com/apidriven/api-driven/emulator/protocol"
 	"github.com/apidriven/api-driven/emulator/store"
 )
@@ -32,16 +34,19 @@ type Service struct {
 	opts   Options
 	driver Driver
 
-	mu        sync.RWMutex
-	instances map[string]*instance // by id
-	order     []*instance          // launch order, for stable listings
-	tokens    map[string]string    // region/clientToken -> reservation id
-	driving   map[string]int       // ids a driver call is changing, see backing.go
-	seq       uint64
-	version   uint64              // bumped by every mutation
-	saved     uint64              // version the store holds
-	pending   map[uint64]struct{} // mutations not saved yet (persistent store only)
-	lost      map[uint64]error    // mutations undone because a save failed, until mutated reports it
+	mu          sync.RWMutex
+	instances   map[string]*instance // by id
+	order       []*instance          // launch order, for stable listings
+	tokens      map[string]string    // region/clientToken -> reservation id
+	tokenParams map[string]string    // region/clientToken -> paramsHash of the launch
+	keys        map[string]*keyPair  // by key pair id
+	net         *vpc.Network
+	driving     map[string]int // ids a driver call is changing, see backing.go
+	seq         uint64
+	version     uint64              // bumped by every mutation
+	saved       uint64              // version the store holds
+	pending     map[uint64]struct{} // mutations not saved yet (persistent store only)
+	lost        map[uint64]error    // mutations undone because a save failed, until mutated reports it
 
 	saveMu sync.Mutex // orders snapshot writes
 }
@@ -61,6 +66,13 @@ var handlers = map[string]handler{
 	"DescribeImages":            (*Service).describeImages,
 	"DescribeRegions":           (*Service).describeRegions,
 	"DescribeAvailabilityZones": (*Service).describeAvailabilityZones,
+	"RebootInstances":           (*Service).rebootInstances,
+	"ModifyInstanceAttribute":   (*Service).modifyInstanceAttribute,
+	"DescribeInstanceAttribute": (*Service).describeInstanceAttribute,
+	"CreateKeyPair":             (*Service).createKeyPair,
+	"ImportKeyPair":             (*Service).importKeyPair,
+	"DescribeKeyPairs":          (*Service).describeKeyPairs,
+	"DeleteKeyPair":             (*Service).deleteKeyPair,
 }
 
 // New loads persisted state from opts.Store, if any.
@@ -72,13 +84,16 @@ func New(opts Options) (*Service, error) {
 		opts.TransitionDelay = 0
 	}
 	s := &Service{
-		opts:      opts,
-		driver:    opts.Driver,
-		instances: map[string]*instance{},
-		tokens:    map[string]string{},
-		driving:   map[string]int{},
-		pending:   map[uint64]struct{}{},
-		lost:      map[uint64]error{},
+		opts:        opts,
+		driver:      opts.Driver,
+		instances:   map[string]*instance{},
+		tokens:      map[string]string{},
+		tokenParams: map[string]string{},
+		keys:        map[string]*keyPair{},
+		net:         vpc.New(),
+		driving:     map[string]int{},
+		pending:     map[uint64]struct{}{},
+		lost:        map[uint64]error{},
 	}
 	if s.driver == nil {
 		s.driver = nopDriver{}
@@ -91,7 +106,7 @@ func New(opts Options) (*Service, error) {
 
 // Actions lists the Query actions this service answers.
 func (s *Service) Actions() []string {
-	names := make([]string, 0, len(handlers))
+	names := vpc.Actions()
 	for name := range handlers {
 		names = append(names, name)
 	}
@@ -103,12 +118,14 @@ func (s *Service) Actions() []string {
 func (s *Service) HandleQuery(ctx context.Context, req *protocol.QueryRequest) (any, error) {
 	h, ok := handlers[req.Action]
 	if !ok {
-		return nil, protocol.UnknownAction("ec2", req.Action)
+		if h, ok = networkHandler(req.Action); !ok {
+			return nil, protocol.UnknownAction("ec2", req.Action)
+		}
 	}
 	if req.Region == "" {
 		req.Region = protocol.DefaultRegion
 	}
-	dry, err := boolParam(req.Params, "DryRun")
+	dry, err := wire.Bool(req.Params, "DryRun")
 	if err != nil {
 		return nil, err
 	}
@@ -142,26 +159,4 @@ func (s *Service) mutated(v uint64) error {
 		return protocol.Errorf(500, "InternalError", "The change was not applied: the emulator could not save EC2 state (%v)", err)
 	}
 	return nil
-}
-
-// missing is AWS's error for an absent required parameter.
-func missing(name string) *protocol.Error {
-	return protocol.BadRequest("MissingParameter", "The request must contain the parameter %s", name)
-}
-
-func invalidValue(format string, args ...any) *protocol.Error {
-	return protocol.BadRequest("InvalidParameterValue", format, args...)
-}
-
-// first returns a parameter's first value.
-func first(params url.Values, name string) (string, bool) {
-	v, ok := params[name]
-	if !ok || len(v) == 0 {
-		return "", false
-	}
-	return v[0], true
-}
-
-func internal(format string, args ...any) *protocol.Error {
-	return protocol.Errorf(500, "InternalError", "%s", fmt.Sprintf(format, args...))
 }

@@ -130,50 +130,17 @@ func TestTransitionTable(t *testing.T) {
 	}
 }
 
-func TestGlob(t *testing.T) {
-	tests := []struct {
-		pattern, s string
-		want       bool
-	}{
-		{"al2023-ami-*", "al2023-ami-2023.6-x86_64", true},
-		{"*x86_64", "al2023-ami-2023.6-x86_64", true},
-		{"*arm64", "al2023-ami-2023.6-x86_64", false},
-		{"w?b", "web", true},
-		{"w?b", "wb", false},
-		{"*", "", true},
-		{"a*b*c", "aXbYbZc", true},
-		{"a*b*c", "aXbYbZ", false},
-		{`a\*`, "a*", true},
-		{`a\*`, "ab", false},
-		{"exact", "exact", true},
-		{"exact", "exactly", false},
-	}
-	for _, tt := range tests {
-		if got := glob(tt.pattern, tt.s); got != tt.want {
-			t.Errorf("glob(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
-		}
-	}
-}
-
 func TestInstanceArch(t *testing.T) {
 	for typ, want := range map[string]string{
 		"t2.micro": "x86_64", "t3.micro": "x86_64", "t4g.nano": "arm64", "m7gd.large": "arm64",
 		"c6gn.xlarge": "arm64", "a1.medium": "arm64", "g4dn.xlarge": "x86_64", "m7i-flex.large": "x86_64",
-		"m5zn.large": "x86_64", "im4gn.large": "arm64",
+		"m5zn.large": "x86_64", "im4gn.large": "arm64", "c5.9xlarge": "x86_64", "m8g.48xlarge": "arm64",
+		// Types that do not exist.
+		"t3.mega": "", "t2.nano.x": "", "huge": "", "t4g": "", "m5.medium": "", "x9z.large": "", "": "",
 	} {
-		if got := instanceArch(typ); got != want {
-			t.Errorf("instanceArch(%s) = %s, want %s", typ, got, want)
-		}
-	}
-}
-
-func TestIDSyntax(t *testing.T) {
-	for id, want := range map[string]bool{
-		"i-0123456789abcdef0": true, "i-12345678": true, "i-0123456789ABCDEF0": false,
-		"i-123": false, "i-0123456789abcdef01": false, "": false, "ami-12345678": false,
-	} {
-		if got := isHexID(id, "i-"); got != want {
-			t.Errorf("isHexID(%q) = %v, want %v", id, got, want)
+		got, ok := instanceArch(typ)
+		if got != want || ok != (want != "") {
+			t.Errorf("instanceArch(%q) = %q, %v; want %q", typ, got, ok, want)
 		}
 	}
 }

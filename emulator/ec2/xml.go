@@ -3,17 +3,9 @@ package ec2
 import (
 	"encoding/xml"
 
+	"github.com/apidriven/api-driven/emulator/ec2/wire"
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
-
-// xmlns is the namespace every EC2 response document carries.
-const xmlns = "http://ec2.amazonaws.com/doc/2016-11-15/"
-
-// set renders a list as <name><item>..</item></name>, emitting the wrapper
-// even when empty, as EC2 does, so tools see [] rather than a missing key.
-type set[T any] struct {
-	Items []T `xml:"item"`
-}
 
 type xmlState struct {
 	Code int   `xml:"code"`
@@ -108,17 +100,45 @@ type xmlInstance struct {
 }
 
 type xmlNetworkIface struct {
-	NetworkInterfaceID string     `xml:"networkInterfaceId"`
-	SubnetID           string     `xml:"subnetId"`
-	VpcID              string     `xml:"vpcId"`
-	OwnerID            string     `xml:"ownerId"`
-	Status             string     `xml:"status"`
-	MacAddress         string     `xml:"macAddress"`
-	PrivateIPAddress   string     `xml:"privateIpAddress"`
-	PrivateDNSName     string     `xml:"privateDnsName"`
-	SourceDestCheck    bool       `xml:"sourceDestCheck"`
-	Groups             []xmlGroup `xml:"groupSet>item"`
-	InterfaceType      string     `xml:"interfaceType"`
+	NetworkInterfaceID string              `xml:"networkInterfaceId"`
+	SubnetID           string              `xml:"subnetId"`
+	VpcID              string              `xml:"vpcId"`
+	Description        string              `xml:"description"`
+	OwnerID            string              `xml:"ownerId"`
+	Status             string              `xml:"status"`
+	MacAddress         string              `xml:"macAddress"`
+	PrivateIPAddress   string              `xml:"privateIpAddress"`
+	PrivateDNSName     string              `xml:"privateDnsName"`
+	SourceDestCheck    bool                `xml:"sourceDestCheck"`
+	Groups             []xmlGroup          `xml:"groupSet>item"`
+	Attachment         xmlENIAttachment    `xml:"attachment"`
+	Association        *xmlAssociation     `xml:"association,omitempty"`
+	PrivateIPAddresses []xmlPrivateAddress `xml:"privateIpAddressesSet>item"`
+	InterfaceType      string              `xml:"interfaceType"`
+}
+
+type xmlENIAttachment struct {
+	AttachmentID        string `xml:"attachmentId"`
+	DeviceIndex         int    `xml:"deviceIndex"`
+	Status              string `xml:"status"`
+	AttachTime          string `xml:"attachTime"`
+	DeleteOnTermination bool   `xml:"deleteOnTermination"`
+	NetworkCardIndex    int    `xml:"networkCardIndex"`
+}
+
+// xmlAssociation is InstanceNetworkInterfaceAssociation: the public
+// address of an interface or of one of its private addresses.
+type xmlAssociation struct {
+	PublicIP      string `xml:"publicIp"`
+	PublicDNSName string `xml:"publicDnsName"`
+	IPOwnerID     string `xml:"ipOwnerId"`
+}
+
+type xmlPrivateAddress struct {
+	PrivateIPAddress string          `xml:"privateIpAddress"`
+	PrivateDNSName   string          `xml:"privateDnsName"`
+	Primary          bool            `xml:"primary"`
+	Association      *xmlAssociation `xml:"association,omitempty"`
 }
 
 type xmlPrivateDNSNameOp struct {
@@ -126,10 +146,10 @@ type xmlPrivateDNSNameOp struct {
 }
 
 type xmlReservation struct {
-	ReservationID string           `xml:"reservationId"`
-	OwnerID       string           `xml:"ownerId"`
-	Groups        set[xmlGroup]    `xml:"groupSet"`
-	Instances     set[xmlInstance] `xml:"instancesSet"`
+	ReservationID string                `xml:"reservationId"`
+	OwnerID       string                `xml:"ownerId"`
+	Groups        wire.Set[xmlGroup]    `xml:"groupSet"`
+	Instances     wire.Set[xmlInstance] `xml:"instancesSet"`
 }
 
 type runInstancesResponse struct {
@@ -148,20 +168,8 @@ type xmlStateChange struct {
 // is set per action.
 type stateChangeResponse struct {
 	XMLName   xml.Name
-	RequestID string              `xml:"requestId"`
-	Instances set[xmlStateChange] `xml:"instancesSet"`
-}
-
-// returnResponse is the <return>true</return> answer of CreateTags and
-// DeleteTags.
-type returnResponse struct {
-	XMLName   xml.Name
-	RequestID string `xml:"requestId"`
-	Return    bool   `xml:"return"`
-}
-
-func rootName(action string) xml.Name {
-	return xml.Name{Space: xmlns, Local: action + "Response"}
+	RequestID string                   `xml:"requestId"`
+	Instances wire.Set[xmlStateChange] `xml:"instancesSet"`
 }
 
 type xmlTagDescription struct {
@@ -172,10 +180,10 @@ type xmlTagDescription struct {
 }
 
 type describeTagsResponse struct {
-	XMLName   xml.Name               `xml:"http://ec2.amazonaws.com/doc/2016-11-15/ DescribeTagsResponse"`
-	RequestID string                 `xml:"requestId"`
-	Tags      set[xmlTagDescription] `xml:"tagSet"`
-	NextToken string                 `xml:"nextToken,omitempty"`
+	XMLName   xml.Name                    `xml:"http://ec2.amazonaws.com/doc/2016-11-15/ DescribeTagsResponse"`
+	RequestID string                      `xml:"requestId"`
+	Tags      wire.Set[xmlTagDescription] `xml:"tagSet"`
+	NextToken string                      `xml:"nextToken,omitempty"`
 }
 
 type xmlStatusDetail struct {
@@ -189,20 +197,20 @@ type xmlStatusSummary struct {
 }
 
 type xmlInstanceStatus struct {
-	InstanceID       string           `xml:"instanceId"`
-	AvailabilityZone string           `xml:"availabilityZone"`
-	State            xmlState         `xml:"instanceState"`
-	SystemStatus     xmlStatusSummary `xml:"systemStatus"`
-	InstanceStatus   xmlStatusSummary `xml:"instanceStatus"`
-	AttachedEbs      xmlStatusSummary `xml:"attachedEbsStatus"`
-	Events           set[struct{}]    `xml:"eventsSet"`
+	InstanceID       string             `xml:"instanceId"`
+	AvailabilityZone string             `xml:"availabilityZone"`
+	State            xmlState           `xml:"instanceState"`
+	SystemStatus     xmlStatusSummary   `xml:"systemStatus"`
+	InstanceStatus   xmlStatusSummary   `xml:"instanceStatus"`
+	AttachedEbs      xmlStatusSummary   `xml:"attachedEbsStatus"`
+	Events           wire.Set[struct{}] `xml:"eventsSet"`
 }
 
 type describeInstanceStatusResponse struct {
-	XMLName   xml.Name               `xml:"http://ec2.amazonaws.com/doc/2016-11-15/ DescribeInstanceStatusResponse"`
-	RequestID string                 `xml:"requestId"`
-	Statuses  set[xmlInstanceStatus] `xml:"instanceStatusSet"`
-	NextToken string                 `xml:"nextToken,omitempty"`
+	XMLName   xml.Name                    `xml:"http://ec2.amazonaws.com/doc/2016-11-15/ DescribeInstanceStatusResponse"`
+	RequestID string                      `xml:"requestId"`
+	Statuses  wire.Set[xmlInstanceStatus] `xml:"instanceStatusSet"`
+	NextToken string                      `xml:"nextToken,omitempty"`
 }
 
 type xmlImage struct {
@@ -245,9 +253,9 @@ type xmlImageEbs struct {
 }
 
 type describeImagesResponse struct {
-	XMLName   xml.Name      `xml:"http://ec2.amazonaws.com/doc/2016-11-15/ DescribeImagesResponse"`
-	RequestID string        `xml:"requestId"`
-	Images    set[xmlImage] `xml:"imagesSet"`
+	XMLName   xml.Name           `xml:"http://ec2.amazonaws.com/doc/2016-11-15/ DescribeImagesResponse"`
+	RequestID string             `xml:"requestId"`
+	Images    wire.Set[xmlImage] `xml:"imagesSet"`
 }
 
 type xmlRegion struct {
@@ -257,25 +265,60 @@ type xmlRegion struct {
 }
 
 type describeRegionsResponse struct {
-	XMLName   xml.Name       `xml:"http://ec2.amazonaws.com/doc/2016-11-15/ DescribeRegionsResponse"`
-	RequestID string         `xml:"requestId"`
-	Regions   set[xmlRegion] `xml:"regionInfo"`
+	XMLName   xml.Name            `xml:"http://ec2.amazonaws.com/doc/2016-11-15/ DescribeRegionsResponse"`
+	RequestID string              `xml:"requestId"`
+	Regions   wire.Set[xmlRegion] `xml:"regionInfo"`
 }
 
 type xmlZone struct {
-	ZoneName           string        `xml:"zoneName"`
-	State              string        `xml:"zoneState"`
-	RegionName         string        `xml:"regionName"`
-	ZoneID             string        `xml:"zoneId"`
-	OptInStatus        string        `xml:"optInStatus"`
-	GroupName          string        `xml:"groupName"`
-	NetworkBorderGroup string        `xml:"networkBorderGroup"`
-	ZoneType           string        `xml:"zoneType"`
-	Messages           set[struct{}] `xml:"messageSet"`
+	ZoneName           string             `xml:"zoneName"`
+	State              string             `xml:"zoneState"`
+	RegionName         string             `xml:"regionName"`
+	ZoneID             string             `xml:"zoneId"`
+	OptInStatus        string             `xml:"optInStatus"`
+	GroupName          string             `xml:"groupName"`
+	NetworkBorderGroup string             `xml:"networkBorderGroup"`
+	ZoneType           string             `xml:"zoneType"`
+	Messages           wire.Set[struct{}] `xml:"messageSet"`
 }
 
 type describeZonesResponse struct {
-	XMLName   xml.Name     `xml:"http://ec2.amazonaws.com/doc/2016-11-15/ DescribeAvailabilityZonesResponse"`
-	RequestID string       `xml:"requestId"`
-	Zones     set[xmlZone] `xml:"availabilityZoneInfo"`
+	XMLName   xml.Name          `xml:"http://ec2.amazonaws.com/doc/2016-11-15/ DescribeAvailabilityZonesResponse"`
+	RequestID string            `xml:"requestId"`
+	Zones     wire.Set[xmlZone] `xml:"availabilityZoneInfo"`
+}
+
+// keyPairResponse answers CreateKeyPair (with the private key) and
+// ImportKeyPair; the root name is set per action.
+type keyPairResponse struct {
+	XMLName     xml.Name
+	RequestID   string         `xml:"requestId"`
+	KeyPairID   string         `xml:"keyPairId"`
+	KeyName     string         `xml:"keyName"`
+	Fingerprint string         `xml:"keyFingerprint"`
+	Material    string         `xml:"keyMaterial,omitempty"`
+	Tags        []protocol.Tag `xml:"tagSet>item"`
+}
+
+type xmlKeyPairInfo struct {
+	KeyPairID   string         `xml:"keyPairId"`
+	KeyType     string         `xml:"keyType"`
+	KeyName     string         `xml:"keyName"`
+	Fingerprint string         `xml:"keyFingerprint"`
+	PublicKey   string         `xml:"publicKey,omitempty"`
+	CreateTime  string         `xml:"createTime"`
+	Tags        []protocol.Tag `xml:"tagSet>item"`
+}
+
+type describeKeyPairsResponse struct {
+	XMLName   xml.Name                 `xml:"http://ec2.amazonaws.com/doc/2016-11-15/ DescribeKeyPairsResponse"`
+	RequestID string                   `xml:"requestId"`
+	Keys      wire.Set[xmlKeyPairInfo] `xml:"keySet"`
+}
+
+type deleteKeyPairResponse struct {
+	XMLName   xml.Name `xml:"http://ec2.amazonaws.com/doc/2016-11-15/ DeleteKeyPairResponse"`
+	RequestID string   `xml:"requestId"`
+	Return    bool     `xml:"return"`
+	KeyPairID string   `xml:"keyPairId,omitempty"`
 }

@@ -1,4 +1,4 @@
-package ec2
+package wire
 
 import (
 	"strings"
@@ -6,20 +6,25 @@ import (
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
-// filterDefs names the Filter.N.Name values a Describe call understands for
+// Filters names the Filter.N.Name values a Describe call understands for
 // resources of type T.
-type filterDefs[T any] struct {
-	fields map[string]func(*T) string
-	// tags gives the resource's tags for tag:<key>, tag-key and tag-value;
+type Filters[T any] struct {
+	// Fields are single-valued attributes (vpc-id, state).
+	Fields map[string]func(*T) string
+	// Lists are attributes with several values (a security group's rule
+	// CIDRs, a route table's destinations); any value may match.
+	Lists map[string]func(*T) []string
+	// Tags gives the resource's tags for tag:<key>, tag-key and tag-value;
 	// nil when the resource has none.
-	tags func(*T) []protocol.Tag
+	Tags func(*T) []protocol.Tag
 }
 
 type filterKind int
 
 const (
 	byField filterKind = iota
-	byTag              // tag:<key> = value
+	byList
+	byTag // tag:<key> = value
 	byTagKey
 	byTagValue
 )
@@ -27,42 +32,46 @@ const (
 type compiledFilter[T any] struct {
 	kind   filterKind
 	get    func(*T) string
+	list   func(*T) []string
 	key    string
 	values []string
 }
 
-// filterMatcher is an AND of filters, each an OR of wildcard patterns.
-type filterMatcher[T any] struct {
+// Matcher is an AND of filters, each an OR of wildcard patterns.
+type Matcher[T any] struct {
 	filters []compiledFilter[T]
 	tags    func(*T) []protocol.Tag
 }
 
-// compile checks filter names against defs; unknown names are AWS's
+// Compile checks filter names against d; unknown names are AWS's
 // InvalidParameterValue.
-func (d *filterDefs[T]) compile(filters []protocol.Filter) (filterMatcher[T], error) {
-	m := filterMatcher[T]{tags: d.tags}
+func (d *Filters[T]) Compile(filters []protocol.Filter) (Matcher[T], error) {
+	m := Matcher[T]{tags: d.Tags}
 	for _, f := range filters {
 		c := compiledFilter[T]{values: f.Values}
 		switch {
-		case d.tags != nil && strings.HasPrefix(f.Name, "tag:") && len(f.Name) > 4:
+		case d.Tags != nil && strings.HasPrefix(f.Name, "tag:") && len(f.Name) > 4:
 			c.kind, c.key = byTag, f.Name[4:]
-		case d.tags != nil && f.Name == "tag-key":
+		case d.Tags != nil && f.Name == "tag-key":
 			c.kind = byTagKey
-		case d.tags != nil && f.Name == "tag-value":
+		case d.Tags != nil && f.Name == "tag-value":
 			c.kind = byTagValue
 		default:
-			get, ok := d.fields[f.Name]
-			if !ok {
-				return m, invalidValue("The filter '%s' is invalid", f.Name)
+			if get, ok := d.Fields[f.Name]; ok {
+				c.get = get
+			} else if list, ok := d.Lists[f.Name]; ok {
+				c.kind, c.list = byList, list
+			} else {
+				return m, InvalidValue("The filter '%s' is invalid", f.Name)
 			}
-			c.get = get
 		}
 		m.filters = append(m.filters, c)
 	}
 	return m, nil
 }
 
-func (m *filterMatcher[T]) match(v *T) bool {
+// Match reports whether v passes every filter.
+func (m *Matcher[T]) Match(v *T) bool {
 	for i := range m.filters {
 		if !m.filters[i].match(v, m.tags) {
 			return false
@@ -75,6 +84,12 @@ func (c *compiledFilter[T]) match(v *T, tags func(*T) []protocol.Tag) bool {
 	switch c.kind {
 	case byField:
 		return anyGlob(c.values, c.get(v))
+	case byList:
+		for _, s := range c.list(v) {
+			if anyGlob(c.values, s) {
+				return true
+			}
+		}
 	case byTag:
 		for _, t := range tags(v) {
 			if t.Key == c.key && anyGlob(c.values, t.Value) {
@@ -99,17 +114,17 @@ func (c *compiledFilter[T]) match(v *T, tags func(*T) []protocol.Tag) bool {
 
 func anyGlob(patterns []string, s string) bool {
 	for _, p := range patterns {
-		if glob(p, s) {
+		if Glob(p, s) {
 			return true
 		}
 	}
 	return false
 }
 
-// glob matches EC2 filter wildcards: * is any run, ? any one character, and
+// Glob matches EC2 filter wildcards: * is any run, ? any one character, and
 // a backslash escapes the next character. Backtracking is bounded by
 // remembering only the last star, so hostile patterns stay linear-ish.
-func glob(pattern, s string) bool {
+func Glob(pattern, s string) bool {
 	if !strings.ContainsAny(pattern, `*?\`) {
 		return pattern == s
 	}
