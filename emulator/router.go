@@ -32,7 +32,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	service := protocol.ScopeOf(r).Service
+	scope := protocol.ScopeOf(r)
+	if scope.Region != "" && !protocol.KnownRegion(scope.Region) {
+		s.refuseRegion(w, scope)
+		return
+	}
+	service := scope.Service
 	w, r, done, ok := s.gate.Admit(w, r, effectiveService(service, r))
 	if !ok {
 		return
@@ -69,6 +74,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"__type":  "UnknownService",
 		"message": fmt.Sprintf("service %q is not emulated here; supported: %s", service, strings.Join(s.serviceNames(), ", ")),
 	})
+}
+
+// refuseRegion answers a request signed for a region that does not exist
+// in the error shape of the service it was signed for.
+func (s *Server) refuseRegion(w http.ResponseWriter, scope protocol.Scope) {
+	e := protocol.UnknownRegion(scope.Service, scope.Region)
+	if q, ok := s.query[scope.Service]; ok {
+		protocol.WriteQueryError(w, q.dialect, e, protocol.RequestID())
+		return
+	}
+	protocol.WriteRESTJSONError(w, e)
 }
 
 // serveUnsignedQuery finds the service of an unsigned Query call by its

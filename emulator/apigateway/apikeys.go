@@ -13,6 +13,7 @@ import (
 // apiKeyRequired once a usage plan links it to the API's stage.
 type apiKey struct {
 	ID          string            `json:"id"`
+	Region      string            `json:"region,omitempty"`
 	Value       string            `json:"value"`
 	Name        string            `json:"name,omitempty"`
 	Description string            `json:"description,omitempty"`
@@ -64,9 +65,9 @@ func newKeyValue() string {
 	return string(b)
 }
 
-func (s *Service) apiKey(id string) (*apiKey, *protocol.Error) {
+func (s *Service) apiKey(region, id string) (*apiKey, *protocol.Error) {
 	k, ok := s.st.APIKeys[id]
-	if !ok {
+	if !ok || !visible(k.Region, region) {
 		return nil, protocol.NotFound("NotFoundException", "Invalid API Key identifier specified")
 	}
 	return k, nil
@@ -103,11 +104,11 @@ func createAPIKey(s *Service, c *call) (any, *protocol.Error) {
 	}
 	now := s.now()
 	k := &apiKey{
-		ID: protocol.AlnumID(10), Value: in.Value, Name: in.Name, Description: in.Description, CustomerID: in.CustomerID,
+		ID: protocol.AlnumID(10), Region: c.region, Value: in.Value, Name: in.Name, Description: in.Description, CustomerID: in.CustomerID,
 		Enabled: in.Enabled, Tags: in.Tags, Created: now, Updated: now,
 	}
 	for _, sk := range in.StageKeys {
-		a, err := s.api(sk.RestAPIID)
+		a, err := s.api(c.region, sk.RestAPIID)
 		if err != nil {
 			return nil, err
 		}
@@ -126,7 +127,7 @@ func createAPIKey(s *Service, c *call) (any, *protocol.Error) {
 func getAPIKey(s *Service, c *call) (any, *protocol.Error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	k, err := s.apiKey(c.param("api_Key"))
+	k, err := s.apiKey(c.region, c.param("api_Key"))
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +140,7 @@ func getAPIKeys(s *Service, c *call) (any, *protocol.Error) {
 	name, customer := c.query.Get("name"), c.query.Get("customerId")
 	var all []*apiKey
 	for _, k := range s.st.APIKeys {
-		if strings.HasPrefix(k.Name, name) && (customer == "" || k.CustomerID == customer) {
+		if visible(k.Region, c.region) && strings.HasPrefix(k.Name, name) && (customer == "" || k.CustomerID == customer) {
 			all = append(all, k)
 		}
 	}
@@ -161,7 +162,7 @@ func getAPIKeys(s *Service, c *call) (any, *protocol.Error) {
 func deleteAPIKey(s *Service, c *call) (any, *protocol.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k, err := s.apiKey(c.param("api_Key"))
+	k, err := s.apiKey(c.region, c.param("api_Key"))
 	if err != nil {
 		return nil, err
 	}

@@ -106,7 +106,7 @@ func (a *authorizer) identitySources() []string {
 
 // authorizerOf finds an authorizer of the API; callers hold s.mu.
 func (s *Service) authorizerOf(c *call) (*restAPI, *authorizer, *protocol.Error) {
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -127,7 +127,7 @@ func createAuthorizer(s *Service, c *call) (any, *protocol.Error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +161,7 @@ func getAuthorizer(s *Service, c *call) (any, *protocol.Error) {
 func getAuthorizers(s *Service, c *call) (any, *protocol.Error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, err
 	}

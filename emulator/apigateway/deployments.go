@@ -76,7 +76,7 @@ func createDeployment(s *Service, c *call) (any, *protocol.Error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func createDeployment(s *Service, c *call) (any, *protocol.Error) {
 
 // deployment finds a deployment of the API; callers hold s.mu.
 func (s *Service) deployment(c *call) (*restAPI, *deployment, *protocol.Error) {
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -134,7 +134,7 @@ func getDeployment(s *Service, c *call) (any, *protocol.Error) {
 func getDeployments(s *Service, c *call) (any, *protocol.Error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, err
 	}

@@ -71,7 +71,7 @@ func resourceOutOf(tree map[string]*resource, r *resource, embed bool) resourceO
 
 // resource finds a resource of the API; callers hold s.mu.
 func (s *Service) resource(c *call) (*restAPI, *resource, *protocol.Error) {
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -96,7 +96,7 @@ func embedsMethods(c *call) bool {
 func getResources(s *Service, c *call) (any, *protocol.Error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, err
 	}

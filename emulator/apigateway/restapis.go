@@ -10,6 +10,7 @@ import (
 // (frozen copies of that tree) and the stages that serve them.
 type restAPI struct {
 	ID                        string                 `json:"id"`
+	Region                    string                 `json:"region,omitempty"`
 	Name                      string                 `json:"name"`
 	Description               string                 `json:"description,omitempty"`
 	Version                   string                 `json:"version,omitempty"`
@@ -72,10 +73,10 @@ func (a *restAPI) out() restAPIOut {
 	}
 }
 
-// api finds a REST API; callers hold s.mu.
-func (s *Service) api(id string) (*restAPI, *protocol.Error) {
+// api finds a REST API of the region; callers hold s.mu.
+func (s *Service) api(region, id string) (*restAPI, *protocol.Error) {
 	a, ok := s.st.APIs[id]
-	if !ok {
+	if !ok || !visible(a.Region, region) {
 		return nil, protocol.NotFound("NotFoundException", "Invalid API identifier specified %s:%s", protocol.AccountID, id)
 	}
 	return a, nil
@@ -119,13 +120,13 @@ func createRestAPI(s *Service, c *call) (any, *protocol.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := &restAPI{
-		ID: protocol.AlnumID(10), Name: in.Name, Description: in.Description, Version: in.Version,
+		ID: protocol.AlnumID(10), Region: c.region, Name: in.Name, Description: in.Description, Version: in.Version,
 		Created: s.now(), APIKeySource: in.APIKeySource, BinaryMediaTypes: in.BinaryMediaTypes,
 		EndpointTypes: types, DisableExecuteAPIEndpoint: in.DisableExecuteAPIEndpoint, Policy: in.Policy, Tags: in.Tags,
 	}
 	a.normalize()
 	if in.CloneFrom != "" {
-		src, err := s.api(in.CloneFrom)
+		src, err := s.api(c.region, in.CloneFrom)
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +147,7 @@ func createRestAPI(s *Service, c *call) (any, *protocol.Error) {
 func getRestAPI(s *Service, c *call) (any, *protocol.Error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +159,9 @@ func getRestAPIs(s *Service, c *call) (any, *protocol.Error) {
 	defer s.mu.RUnlock()
 	all := make([]*restAPI, 0, len(s.st.APIs))
 	for _, a := range s.st.APIs {
-		all = append(all, a)
+		if visible(a.Region, c.region) {
+			all = append(all, a)
+		}
 	}
 	items, pos, err := page(c, all, func(a *restAPI) string { return a.ID })
 	if err != nil {
@@ -177,7 +180,7 @@ func getRestAPIs(s *Service, c *call) (any, *protocol.Error) {
 func deleteRestAPI(s *Service, c *call) (any, *protocol.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +195,7 @@ func updateRestAPI(s *Service, c *call) (any, *protocol.Error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ const maxControlBody = 6 << 20
 // and the decoded query.
 type call struct {
 	r      *http.Request
+	region string // from the SigV4 scope: resources stay in their region
 	params map[string]string
 	query  url.Values
 }
@@ -127,7 +128,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		if rt.method != req.Method {
 			continue
 		}
-		out, perr := rt.handle(s, &call{r: req, params: params, query: req.URL.Query()})
+		out, perr := rt.handle(s, &call{r: req, region: protocol.RegionOf(req), params: params, query: req.URL.Query()})
 		if perr != nil {
 			protocol.WriteRESTJSONError(w, perr)
 			return

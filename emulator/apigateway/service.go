@@ -105,3 +105,8 @@ func (s *Service) commit() *protocol.Error {
 }
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC() }
+
+// visible reports whether a record of owner's region answers in region.
+// Records saved before regions were kept have none and answer in all (and
+// see all, for the region "" they carry).
+func visible(owner, region string) bool { return owner == "" || region == "" || owner == region }

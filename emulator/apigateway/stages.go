@@ -75,7 +75,7 @@ func validVariables(vars map[string]string) *protocol.Error {
 
 // stage finds a stage of the API; callers hold s.mu.
 func (s *Service) stage(c *call) (*restAPI, *stage, *protocol.Error) {
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,7 +110,7 @@ func createStage(s *Service, c *call) (any, *protocol.Error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func getStage(s *Service, c *call) (any, *protocol.Error) {
 func getStages(s *Service, c *call) (any, *protocol.Error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	a, err := s.api(c.param("restapi_id"))
+	a, err := s.api(c.region, c.param("restapi_id"))
 	if err != nil {
 		return nil, err
 	}

@@ -14,16 +14,17 @@ func (s *Service) tagsOf(arn string) (*map[string]string, *protocol.Error) {
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "apigateway" {
 		return nil, protocol.BadRequest("BadRequestException", "Invalid ARN specified in the request: %s", arn)
 	}
+	region := parts[3]
 	segs := strings.Split(strings.Trim(parts[5], "/"), "/")
 	switch {
 	case len(segs) == 2 && segs[0] == "restapis":
-		a, err := s.api(segs[1])
+		a, err := s.api(region, segs[1])
 		if err != nil {
 			return nil, err
 		}
 		return &a.Tags, nil
 	case len(segs) == 4 && segs[0] == "restapis" && segs[2] == "stages":
-		a, err := s.api(segs[1])
+		a, err := s.api(region, segs[1])
 		if err != nil {
 			return nil, err
 		}
@@ -33,13 +34,13 @@ func (s *Service) tagsOf(arn string) (*map[string]string, *protocol.Error) {
 		}
 		return &st.Tags, nil
 	case len(segs) == 2 && segs[0] == "apikeys":
-		k, err := s.apiKey(segs[1])
+		k, err := s.apiKey(region, segs[1])
 		if err != nil {
 			return nil, err
 		}
 		return &k.Tags, nil
 	case len(segs) == 2 && segs[0] == "usageplans":
-		p, err := s.usagePlan(segs[1])
+		p, err := s.usagePlan(region, segs[1])
 		if err != nil {
 			return nil, err
 		}

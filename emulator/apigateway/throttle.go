@@ -154,7 +154,7 @@ func updateUsagePlan(s *Service, c *call) (any, *protocol.Error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.usagePlan(c.param("usageplanId"))
+	p, err := s.usagePlan(c.region, c.param("usageplanId"))
 	if err != nil {
 		return nil, err
 	}
@@ -205,8 +205,8 @@ func (p *usagePlan) patch(s *Service, op patchOp) *protocol.Error {
 		as := apiStage{APIID: apiID, Stage: stageName}
 		switch op.Op {
 		case "add":
-			a, ok := s.st.APIs[apiID]
-			if !ok || a.Stages[stageName] == nil {
+			a, err := s.api(p.Region, apiID)
+			if err != nil || a.Stages[stageName] == nil {
 				return protocol.BadRequest("BadRequestException", "Invalid API Stage {api: %s, stage: %s} specified for usageplan", apiID, stageName)
 			}
 			if !p.covers(apiID, stageName) {

@@ -11,6 +11,7 @@ import (
 // the calls made with those keys (throttle.go).
 type usagePlan struct {
 	ID          string            `json:"id"`
+	Region      string            `json:"region,omitempty"`
 	Name        string            `json:"name"`
 	Description string            `json:"description,omitempty"`
 	APIStages   []apiStage        `json:"apiStages"`
@@ -27,6 +28,7 @@ type apiStage struct {
 
 type usagePlanOut struct {
 	ID          string            `json:"id"`
+	Region      string            `json:"region,omitempty"`
 	Name        string            `json:"name"`
 	Description string            `json:"description,omitempty"`
 	APIStages   []apiStage        `json:"apiStages"`
@@ -47,9 +49,9 @@ func (p *usagePlan) covers(apiID, stageName string) bool {
 	return slices.Contains(p.APIStages, apiStage{APIID: apiID, Stage: stageName})
 }
 
-func (s *Service) usagePlan(id string) (*usagePlan, *protocol.Error) {
+func (s *Service) usagePlan(region, id string) (*usagePlan, *protocol.Error) {
 	p, ok := s.st.UsagePlans[id]
-	if !ok {
+	if !ok || !visible(p.Region, region) {
 		return nil, protocol.NotFound("NotFoundException", "Invalid Usage Plan ID specified")
 	}
 	return p, nil
@@ -76,12 +78,12 @@ func createUsagePlan(s *Service, c *call) (any, *protocol.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, as := range in.APIStages {
-		a, ok := s.st.APIs[as.APIID]
-		if !ok || a.Stages[as.Stage] == nil {
+		a, err := s.api(c.region, as.APIID)
+		if err != nil || a.Stages[as.Stage] == nil {
 			return nil, protocol.BadRequest("BadRequestException", "Invalid API Stage {api: %s, stage: %s} specified for usageplan", as.APIID, as.Stage)
 		}
 	}
-	p := &usagePlan{ID: protocol.AlnumID(6), Name: in.Name, Description: in.Description, APIStages: in.APIStages, Throttle: in.Throttle, Quota: in.Quota, Tags: in.Tags}
+	p := &usagePlan{ID: protocol.AlnumID(6), Region: c.region, Name: in.Name, Description: in.Description, APIStages: in.APIStages, Throttle: in.Throttle, Quota: in.Quota, Tags: in.Tags}
 	s.st.UsagePlans[p.ID] = p
 	if err := s.commit(); err != nil {
 		return nil, err
@@ -92,7 +94,7 @@ func createUsagePlan(s *Service, c *call) (any, *protocol.Error) {
 func getUsagePlan(s *Service, c *call) (any, *protocol.Error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	p, err := s.usagePlan(c.param("usageplanId"))
+	p, err := s.usagePlan(c.region, c.param("usageplanId"))
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +107,7 @@ func getUsagePlans(s *Service, c *call) (any, *protocol.Error) {
 	keyID := c.query.Get("keyId")
 	var all []*usagePlan
 	for _, p := range s.st.UsagePlans {
-		if keyID == "" || slices.Contains(p.Keys, keyID) {
+		if visible(p.Region, c.region) && (keyID == "" || slices.Contains(p.Keys, keyID)) {
 			all = append(all, p)
 		}
 	}
@@ -126,7 +128,7 @@ func getUsagePlans(s *Service, c *call) (any, *protocol.Error) {
 func deleteUsagePlan(s *Service, c *call) (any, *protocol.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.usagePlan(c.param("usageplanId"))
+	p, err := s.usagePlan(c.region, c.param("usageplanId"))
 	if err != nil {
 		return nil, err
 	}
@@ -158,11 +160,11 @@ func createUsagePlanKey(s *Service, c *call) (any, *protocol.Error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.usagePlan(c.param("usageplanId"))
+	p, err := s.usagePlan(c.region, c.param("usageplanId"))
 	if err != nil {
 		return nil, err
 	}
-	k, err := s.apiKey(in.KeyID)
+	k, err := s.apiKey(c.region, in.KeyID)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +180,7 @@ func createUsagePlanKey(s *Service, c *call) (any, *protocol.Error) {
 
 // usagePlanKey finds a key of the plan; callers hold s.mu.
 func (s *Service) usagePlanKey(c *call) (*usagePlan, *apiKey, *protocol.Error) {
-	p, err := s.usagePlan(c.param("usageplanId"))
+	p, err := s.usagePlan(c.region, c.param("usageplanId"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -203,7 +205,7 @@ func getUsagePlanKey(s *Service, c *call) (any, *protocol.Error) {
 func getUsagePlanKeys(s *Service, c *call) (any, *protocol.Error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	p, err := s.usagePlan(c.param("usageplanId"))
+	p, err := s.usagePlan(c.region, c.param("usageplanId"))
 	if err != nil {
 		return nil, err
 	}
