@@ -51,6 +51,17 @@ func TestRawQueryErrors(t *testing.T) {
 		{"create tags without tags", url.Values{"Action": {"CreateTags"}, "ResourceId.1": {"i-0123456789abcdef0"}}, 400, "MissingParameter"},
 		{"bad boolean", url.Values{"Action": {"DescribeInstances"}, "DryRun": {"yes"}}, 400, "InvalidParameterValue"},
 		{"bad force", url.Values{"Action": {"StopInstances"}, "InstanceId.1": {"i-0123456789abcdef0"}, "Force": {"maybe"}}, 400, "InvalidParameterValue"},
+		{"group without description", url.Values{"Action": {"CreateSecurityGroup"}, "GroupName": {"bare"}}, 400, "MissingParameter"},
+		{"subnet without cidr", url.Values{"Action": {"CreateSubnet"}, "VpcId": {"vpc-0123456789abcdef0"}}, 400, "InvalidVpcID.NotFound"},
+		{"key pair without name", url.Values{"Action": {"CreateKeyPair"}}, 400, "MissingParameter"},
+		{"import without material", url.Values{"Action": {"ImportKeyPair"}, "KeyName": {"k"}}, 400, "MissingParameter"},
+		{"import garbage", url.Values{"Action": {"ImportKeyPair"}, "KeyName": {"k"}, "PublicKeyMaterial": {"bm90IGEga2V5"}}, 400, "InvalidKey.Format"},
+		{"vpc attribute without name", url.Values{"Action": {"DescribeVpcAttribute"}, "VpcId": {"vpc-0123456789abcdef0"}}, 400, "InvalidVpcID.NotFound"},
+		{"instance attribute unknown", url.Values{"Action": {"ModifyInstanceAttribute"}, "InstanceId": {"i-0123456789abcdef0"}, "Attribute": {"colour"}, "Value": {"x"}}, 400, "InvalidParameterValue"},
+		{"two network interfaces", url.Values{"Action": {"RunInstances"}, "ImageId": {emuec2.DefaultImageID}, "MinCount": {"1"}, "MaxCount": {"1"},
+			"NetworkInterface.1.DeviceIndex": {"0"}, "NetworkInterface.2.DeviceIndex": {"1"}}, 400, "UnsupportedOperation"},
+		{"subnet twice", url.Values{"Action": {"RunInstances"}, "ImageId": {emuec2.DefaultImageID}, "MinCount": {"1"}, "MaxCount": {"1"},
+			"SubnetId": {"subnet-0123456789abcdef0"}, "NetworkInterface.1.DeviceIndex": {"0"}, "NetworkInterface.1.SubnetId": {"subnet-0123456789abcdef0"}}, 400, "InvalidParameterCombination"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

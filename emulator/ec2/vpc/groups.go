@@ -1,6 +1,7 @@
 package vpc
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/apidriven/api-driven/emulator/ec2/wire"
@@ -231,7 +232,9 @@ func (n *Network) ResolveGroups(region, vpcID string, ids, names []string) ([]Gr
 		if g.VpcID != vpcID {
 			return nil, protocol.BadRequest("InvalidParameterCombination", "The parameter groupName cannot be used with the parameter subnet")
 		}
-		out = append(out, GroupRef{ID: g.ID, Name: g.Name})
+		if !slices.ContainsFunc(out, func(r GroupRef) bool { return r.ID == g.ID }) {
+			out = append(out, GroupRef{ID: g.ID, Name: g.Name})
+		}
 	}
 	return out, nil
 }
