@@ -56,21 +56,15 @@ func (v *view) item() ([]byte, error) {
 	return b, nil
 }
 
-// rawResponse is a response document whose body was rendered already.
-type rawResponse struct {
-	XMLName xml.Name
-	Inner   []byte `xml:",innerxml"`
-}
-
 // renderDescribeInstances assembles the DescribeInstances document; ids,
 // reservation ids and tokens are hex or base64url, which need no escaping.
-func renderDescribeInstances(requestID string, views []view, nextToken string) (rawResponse, error) {
+func renderDescribeInstances(requestID string, views []view, nextToken string) (protocol.RawDocument, error) {
 	items := make([][]byte, len(views))
 	size := 256
 	for i := range views {
 		b, err := views[i].item()
 		if err != nil {
-			return rawResponse{}, err
+			return protocol.RawDocument{}, err
 		}
 		items[i] = b
 		size += len(b) + 160
@@ -98,5 +92,5 @@ func renderDescribeInstances(requestID string, views []view, nextToken string) (
 		buf.WriteString(nextToken)
 		buf.WriteString("</nextToken>")
 	}
-	return rawResponse{XMLName: wire.RootName("DescribeInstances"), Inner: buf.Bytes()}, nil
+	return protocol.RawDocument{Root: wire.RootName("DescribeInstances"), Inner: buf.Bytes()}, nil
 }

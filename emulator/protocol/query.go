@@ -140,17 +140,54 @@ func UnknownAction(service, action string) *Error {
 	return BadRequest("InvalidAction", "The action %s is not valid for this web service (%s) in this emulator.", action, service)
 }
 
-// WriteXML writes v as an XML document with the given status.
+// RawDocument is a response document whose content was rendered already
+// (EC2 caches its instances' XML): WriteXML wraps it in its root element
+// without reflection.
+type RawDocument struct {
+	Root  xml.Name // namespace and local name of the document element
+	Inner []byte   // the content, well-formed XML
+}
+
+// MarshalXML renders the document for encoding/xml users (tests, logs);
+// WriteXML does not need it.
+func (d RawDocument) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
+	inner := struct {
+		Inner []byte `xml:",innerxml"`
+	}{d.Inner}
+	return e.EncodeElement(inner, xml.StartElement{Name: d.Root})
+}
+
+// WriteXML writes v as an XML document with the given status, in one
+// write with its Content-Length.
 func WriteXML(w http.ResponseWriter, status int, v any) {
-	body, err := xml.Marshal(v)
-	if err != nil {
-		http.Error(w, "failed to encode response: "+err.Error(), http.StatusInternalServerError)
-		return
+	var doc []byte
+	if raw, ok := v.(RawDocument); ok {
+		doc = make([]byte, 0, len(xml.Header)+len(raw.Inner)+2*len(raw.Root.Local)+len(raw.Root.Space)+16)
+		doc = append(doc, xml.Header...)
+		doc = append(doc, '<')
+		doc = append(doc, raw.Root.Local...)
+		if raw.Root.Space != "" {
+			doc = append(doc, ` xmlns="`...)
+			doc = append(doc, raw.Root.Space...) // a namespace URI of ours: nothing to escape
+			doc = append(doc, '"')
+		}
+		doc = append(doc, '>')
+		doc = append(doc, raw.Inner...)
+		doc = append(doc, "</"...)
+		doc = append(doc, raw.Root.Local...)
+		doc = append(doc, '>')
+	} else {
+		body, err := xml.Marshal(v)
+		if err != nil {
+			http.Error(w, "failed to encode response: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		doc = append([]byte(xml.Header), body...)
 	}
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
 	w.WriteHeader(status)
-	_, _ = io.WriteString(w, xml.Header)
-	_, _ = w.Write(body)
+	_, _ = w.Write(doc)
 }
 
 type ec2ErrorResponse struct {
