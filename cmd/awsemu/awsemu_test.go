@@ -107,7 +107,7 @@ func ec2Cases() []cliCase {
 // waiters succeed on their first poll.
 func TestCLI(t *testing.T) {
 	requireAWSCLI(t)
-	tables := map[string][]cliCase{"iam-sts": iamCases(), "ec2": ec2Cases(), "apigateway": apigatewayCases(), "lambda": lambdaCases(t)}
+	tables := map[string][]cliCase{"iam-sts": iamCases(), "ec2": ec2Cases(), "apigateway": apigatewayCases(), "lambda": lambdaCases(t), "ec2-vpc": ec2VPCCases()}
 	for name, cases := range tables {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
