@@ -252,6 +252,9 @@ func (p *Provider) waitReady(ctx context.Context, exited <-chan struct{}) error 
 		default:
 		}
 		if _, err := probe.CallerIdentity(ctx, cfg); err != nil {
+			if refused := probe.RegionRefused(err, p.o.Endpoint, p.o.Region); refused != nil {
+				return probe.Permanent(refused)
+			}
 			return err
 		}
 		info, err := probe.Health(ctx, p.o.Endpoint)

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 
 	"github.com/apidriven/api-driven/internal/sdkhttp"
 	"github.com/apidriven/api-driven/internal/status"
@@ -151,6 +152,10 @@ func Classify(ctx context.Context, endpoint, region string) (Found, error) {
 	defer cancel()
 	caller, err := CallerIdentity(cctx, cfg)
 	if err != nil {
+		// An AWS endpoint that refuses the region is still an AWS endpoint.
+		if refused := RegionRefused(err, endpoint, region); refused != nil {
+			return Found{}, refused
+		}
 		var re *awshttp.ResponseError
 		if errors.As(err, &re) {
 			err = fmt.Errorf("it answered HTTP %d to STS GetCallerIdentity", re.HTTPStatusCode())
@@ -159,6 +164,18 @@ func Classify(ctx context.Context, endpoint, region string) (Found, error) {
 	}
 	info, _ := Health(ctx, endpoint)
 	return Found{Kind: AWS, Info: info, Caller: caller}, nil
+}
+
+// RegionRefused explains an endpoint's refusal of a region that does not
+// exist (a typo such as us-east1), which no retry can cure; nil for any
+// other error.
+func RegionRefused(err error, endpoint, region string) error {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || !strings.Contains(ae.ErrorMessage(), "scoped to a valid region") {
+		return nil
+	}
+	return status.WithFix(fmt.Errorf("%s refuses region %q: %s", endpoint, region, ae.ErrorMessage()),
+		"set a region that exists, e.g. export AWS_REGION=us-east-1")
 }
 
 // PortBusy explains that a non-AWS program holds the endpoint's port.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/apidriven/api-driven/backend/probe"
 	"github.com/apidriven/api-driven/backend/probe/probetest"
+	"github.com/apidriven/api-driven/emulator/emulatortest"
 	"github.com/apidriven/api-driven/internal/status"
 )
 
@@ -64,6 +65,19 @@ func TestClassify(t *testing.T) {
 				t.Fatalf("AWS endpoint without health or caller: %+v", got)
 			}
 		})
+	}
+}
+
+// An emulator that refuses the region is reported as such, not as a
+// program that is not an AWS endpoint.
+func TestClassifyRegionTypo(t *testing.T) {
+	srv := emulatortest.Start(t)
+	_, err := probe.Classify(context.Background(), srv.URL(), "us-east1")
+	if err == nil || !strings.Contains(err.Error(), `refuses region "us-east1"`) || !strings.Contains(err.Error(), "Did you mean us-east-1?") {
+		t.Fatalf("Classify with region us-east1 = %v", err)
+	}
+	if fix := status.FixOf(err); !strings.Contains(fix, "AWS_REGION=us-east-1") {
+		t.Fatalf("fix = %q", fix)
 	}
 }
 
