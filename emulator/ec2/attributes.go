@@ -107,29 +107,25 @@ func modifyRequest(req *protocol.QueryRequest) (name, value string, groups []str
 	return name, value, groups, nil
 }
 
-func (s *Service) modifyInstanceAttribute(_ context.Context, req *protocol.QueryRequest) (any, error) {
+// instanceParam reads the InstanceId of an attribute call.
+func instanceParam(req *protocol.QueryRequest) (string, error) {
 	id, ok := wire.First(req.Params, "InstanceId")
 	if !ok || id == "" {
-		return nil, wire.Missing("InstanceId")
+		return "", wire.Missing("InstanceId")
 	}
-	if err := checkInstanceIDs([]string{id}); err != nil {
+	return id, checkInstanceIDs([]string{id})
+}
+
+func (s *Service) modifyInstanceAttribute(_ context.Context, req *protocol.QueryRequest) (any, error) {
+	id, err := instanceParam(req)
+	if err != nil {
 		return nil, err
 	}
 	name, value, groups, err := modifyRequest(req)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	err = s.modifyLocked(req.Region, id, name, value, groups)
-	var v uint64
-	if err == nil {
-		v = s.bump()
-	}
-	s.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	if err := s.mutated(v); err != nil {
+	if err := s.change(func() error { return s.modifyLocked(req.Region, id, name, value, groups) }); err != nil {
 		return nil, err
 	}
 	return wire.Return(req.Action, req.RequestID), nil
@@ -210,11 +206,8 @@ func optional(v string) *optionalValue {
 }
 
 func (s *Service) describeInstanceAttribute(_ context.Context, req *protocol.QueryRequest) (any, error) {
-	id, ok := wire.First(req.Params, "InstanceId")
-	if !ok || id == "" {
-		return nil, wire.Missing("InstanceId")
-	}
-	if err := checkInstanceIDs([]string{id}); err != nil {
+	id, err := instanceParam(req)
+	if err != nil {
 		return nil, err
 	}
 	name, ok := wire.First(req.Params, "Attribute")

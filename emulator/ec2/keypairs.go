@@ -148,18 +148,18 @@ func (s *Service) keyFreeLocked(region, name string) error {
 }
 
 func (s *Service) addKey(region, name string, key keypair.Key, tags []protocol.Tag) (*keyPair, error) {
-	s.mu.Lock()
-	if err := s.keyFreeLocked(region, name); err != nil {
-		s.mu.Unlock()
-		return nil, err
-	}
-	s.seq++
-	k := &keyPair{Seq: s.seq, ID: wire.NewID("key-"), Region: region, Name: name, Type: key.Type,
-		Fingerprint: key.Fingerprint, PublicKey: key.PublicKey, Created: s.now().UTC(), Tags: tags}
-	s.keys[k.ID] = k
-	v := s.bump()
-	s.mu.Unlock()
-	return k, s.mutated(v)
+	var k *keyPair
+	err := s.change(func() error {
+		if err := s.keyFreeLocked(region, name); err != nil {
+			return err
+		}
+		s.seq++
+		k = &keyPair{Seq: s.seq, ID: wire.NewID("key-"), Region: region, Name: name, Type: key.Type,
+			Fingerprint: key.Fingerprint, PublicKey: key.PublicKey, Created: s.now().UTC(), Tags: tags}
+		s.keys[k.ID] = k
+		return nil
+	})
+	return k, err
 }
 
 var keyFilters = wire.Filters[keyPair]{

@@ -23,21 +23,13 @@ func networkHandler(action string) (handler, bool) {
 			defer s.mu.RUnlock()
 			return s.net.Serve(req, s.envLocked(req.Region))
 		}
-		s.mu.Lock()
-		s.ensureRegionLocked(req.Region)
-		out, err := s.net.Serve(req, s.envLocked(req.Region))
-		var v uint64
-		if err == nil {
-			v = s.bump() // a write, or a reader that made the default VPC
-		}
-		s.mu.Unlock()
-		if err != nil {
-			return nil, err
-		}
-		if err := s.mutated(v); err != nil {
-			return nil, err
-		}
-		return out, nil
+		var out any
+		err := s.change(func() (err error) {
+			s.ensureRegionLocked(req.Region)
+			out, err = s.net.Serve(req, s.envLocked(req.Region))
+			return err
+		})
+		return out, err
 	}, true
 }
 

@@ -151,6 +151,23 @@ func (s *Service) bump() uint64 {
 	return s.version
 }
 
+// change runs fn under the write lock and, when it succeeds, records and
+// saves the mutation; fn checks everything before it changes anything, so
+// a failing fn leaves the state as it was (and a failing save undoes it).
+func (s *Service) change(fn func() error) error {
+	s.mu.Lock()
+	err := fn()
+	var v uint64
+	if err == nil {
+		v = s.bump()
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.mutated(v)
+}
+
 // mutated saves mutation v; it runs without s.mu held for the disk write so
 // readers are never blocked by fsync. When the state cannot be saved, the
 // change is undone (see persist) and the caller gets EC2's 500.

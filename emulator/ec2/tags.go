@@ -102,26 +102,24 @@ func (s *Service) deleteTags(_ context.Context, req *protocol.QueryRequest) (any
 // retag computes every resource's new tags before changing any, so a
 // failing one leaves all as they were.
 func (s *Service) retag(req *protocol.QueryRequest, ids []string, change func([]protocol.Tag) ([]protocol.Tag, error)) (any, error) {
-	s.mu.Lock()
-	s.ensureRegionLocked(req.Region)
-	targets, err := s.taggedLocked(req.Region, ids)
-	if err != nil {
-		s.mu.Unlock()
-		return nil, err
-	}
-	next := make([][]protocol.Tag, len(targets))
-	for i, t := range targets {
-		if next[i], err = change(t.tags); err != nil {
-			s.mu.Unlock()
-			return nil, err
+	err := s.change(func() error {
+		s.ensureRegionLocked(req.Region)
+		targets, err := s.taggedLocked(req.Region, ids)
+		if err != nil {
+			return err
 		}
-	}
-	for i, t := range targets {
-		t.set(next[i])
-	}
-	v := s.bump()
-	s.mu.Unlock()
-	if err := s.mutated(v); err != nil {
+		next := make([][]protocol.Tag, len(targets))
+		for i, t := range targets {
+			if next[i], err = change(t.tags); err != nil {
+				return err
+			}
+		}
+		for i, t := range targets {
+			t.set(next[i])
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return wire.Return(req.Action, req.RequestID), nil

@@ -27,10 +27,10 @@ var writers = map[string]handler{
 	"ModifySubnetAttribute":         (*Network).modifySubnetAttribute,
 	"CreateSecurityGroup":           (*Network).createSecurityGroup,
 	"DeleteSecurityGroup":           (*Network).deleteSecurityGroup,
-	"AuthorizeSecurityGroupIngress": (*Network).authorizeIngress,
-	"AuthorizeSecurityGroupEgress":  (*Network).authorizeEgress,
-	"RevokeSecurityGroupIngress":    (*Network).revokeIngress,
-	"RevokeSecurityGroupEgress":     (*Network).revokeEgress,
+	"AuthorizeSecurityGroupIngress": direction((*Network).authorize, false),
+	"AuthorizeSecurityGroupEgress":  direction((*Network).authorize, true),
+	"RevokeSecurityGroupIngress":    direction((*Network).revoke, false),
+	"RevokeSecurityGroupEgress":     direction((*Network).revoke, true),
 	"CreateInternetGateway":         (*Network).createInternetGateway,
 	"AttachInternetGateway":         (*Network).attachInternetGateway,
 	"DetachInternetGateway":         (*Network).detachInternetGateway,
@@ -43,6 +43,11 @@ var writers = map[string]handler{
 	"AssociateRouteTable":           (*Network).associateRouteTable,
 	"DisassociateRouteTable":        (*Network).disassociateRouteTable,
 	"ReplaceRouteTableAssociation":  (*Network).replaceRouteTableAssociation,
+}
+
+// direction binds a rule call to ingress or egress rules.
+func direction(h func(*Network, *protocol.QueryRequest, bool) (any, error), egress bool) handler {
+	return func(n *Network, req *protocol.QueryRequest, _ *Env) (any, error) { return h(n, req, egress) }
 }
 
 var readers = map[string]handler{

@@ -184,14 +184,6 @@ func (r Rule) String() string {
 	return fmt.Sprintf("peer: %s, %s, from port: %d, to port: %d, ALLOW", peer, proto, r.From, r.To)
 }
 
-func (n *Network) authorizeIngress(req *protocol.QueryRequest, _ *Env) (any, error) {
-	return n.authorize(req, false)
-}
-
-func (n *Network) authorizeEgress(req *protocol.QueryRequest, _ *Env) (any, error) {
-	return n.authorize(req, true)
-}
-
 func (n *Network) authorize(req *protocol.QueryRequest, egress bool) (any, error) {
 	g, err := n.ruleTarget(req, egress)
 	if err != nil {
@@ -247,14 +239,6 @@ func (g *Group) rules(egress bool) *[]Rule {
 		return &g.Egress
 	}
 	return &g.Ingress
-}
-
-func (n *Network) revokeIngress(req *protocol.QueryRequest, _ *Env) (any, error) {
-	return n.revoke(req, false)
-}
-
-func (n *Network) revokeEgress(req *protocol.QueryRequest, _ *Env) (any, error) {
-	return n.revoke(req, true)
 }
 
 // revoke removes rules given by value or by SecurityGroupRuleId.N. Rules
