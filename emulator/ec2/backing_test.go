@@ -161,6 +161,15 @@ func TestBackedImagesAndInstances(t *testing.T) {
 		t.Fatalf("after an outside start: %s at %s, want running at 172.17.0.10", inst.State.Name, aws.ToString(inst.PrivateIpAddress))
 	}
 
+	// A reboot has the driver stop and start what backs the instance; the
+	// instance stays running.
+	if _, err := c.RebootInstances(ctx, &ec2.RebootInstancesInput{InstanceIds: []string{id}}); err != nil {
+		t.Fatalf("RebootInstances: %v", err)
+	}
+	if st := stateOf(t, c, id); st != types.InstanceStateNameRunning {
+		t.Fatalf("after a reboot: %s, want running", st)
+	}
+
 	// An engine that cannot answer is an error, not a stale state.
 	f.mu.Lock()
 	f.failObs = errors.New("engine down")
@@ -185,7 +194,7 @@ func TestBackedImagesAndInstances(t *testing.T) {
 	f.mu.Lock()
 	calls := append([]string(nil), f.calls...)
 	f.mu.Unlock()
-	want := []string{"launch " + id, "start " + id, "stop " + id}
+	want := []string{"launch " + id, "start " + id, "stop " + id, "stop " + id, "start " + id}
 	if len(calls) != len(want) {
 		t.Fatalf("driver calls for backed instances = %v, want %v", calls, want)
 	}
