@@ -259,3 +259,41 @@ func inRegion(t *testing.T, c *ec2.Client, region string) aws.Config {
 	cfg.Region = region
 	return cfg
 }
+
+// The default VPC may be deleted, as on AWS: launches without a subnet
+// then fail with VPCIdNotSpecified until CreateDefaultVpc makes it again.
+func TestDeleteAndRecreateDefaultVPC(t *testing.T) {
+	c := newClient(t)
+	ctx := emulatortest.Context(t)
+	vpcID := defaultVPC(t, c).VpcId
+	subnets := must[*ec2.DescribeSubnetsOutput](t, "DescribeSubnets")(c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []types.Filter{filter("vpc-id", *vpcID)}}))
+	for _, s := range subnets.Subnets {
+		must[*ec2.DeleteSubnetOutput](t, "DeleteSubnet")(c.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: s.SubnetId}))
+	}
+	igws := must[*ec2.DescribeInternetGatewaysOutput](t, "DescribeInternetGateways")(c.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{Filters: []types.Filter{filter("attachment.vpc-id", *vpcID)}}))
+	igw := igws.InternetGateways[0].InternetGatewayId
+	must[*ec2.DetachInternetGatewayOutput](t, "DetachInternetGateway")(c.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{InternetGatewayId: igw, VpcId: vpcID}))
+	must[*ec2.DeleteVpcOutput](t, "DeleteVpc")(c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: vpcID}))
+
+	_, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(defaultImage), MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
+	wantCode(t, err, "VPCIdNotSpecified")
+	_, err = c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("web"), Description: aws.String("web")})
+	wantCode(t, err, "VPCIdNotSpecified")
+
+	made := must[*ec2.CreateDefaultVpcOutput](t, "CreateDefaultVpc")(c.CreateDefaultVpc(ctx, &ec2.CreateDefaultVpcInput{}))
+	if aws.ToString(made.Vpc.VpcId) != *vpcID || !aws.ToBool(made.Vpc.IsDefault) {
+		t.Errorf("CreateDefaultVpc = %s default=%v, want %s again", aws.ToString(made.Vpc.VpcId), aws.ToBool(made.Vpc.IsDefault), *vpcID)
+	}
+	// The kept gateway is still there, detached; the new VPC has its own.
+	kept := must[*ec2.DescribeInternetGatewaysOutput](t, "DescribeInternetGateways")(c.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{InternetGatewayIds: []string{*igw}}))
+	if len(kept.InternetGateways[0].Attachments) != 0 {
+		t.Errorf("the kept gateway is attached: %+v", kept.InternetGateways[0].Attachments)
+	}
+	run := must[*ec2.RunInstancesOutput](t, "RunInstances")(c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(defaultImage), MinCount: aws.Int32(1), MaxCount: aws.Int32(1)}))
+	inst := describeOne(t, c, aws.ToString(run.Instances[0].InstanceId))
+	if aws.ToString(inst.VpcId) != *vpcID || aws.ToString(inst.PublicIpAddress) == "" {
+		t.Errorf("instance in %s with public address %q", aws.ToString(inst.VpcId), aws.ToString(inst.PublicIpAddress))
+	}
+	_, err = c.CreateDefaultVpc(ctx, &ec2.CreateDefaultVpcInput{})
+	wantCode(t, err, "DefaultVpcAlreadyExists")
+}

@@ -20,6 +20,7 @@ type handler func(n *Network, req *protocol.QueryRequest, env *Env) (any, error)
 // everything before it mutates).
 var writers = map[string]handler{
 	"CreateVpc":                     (*Network).createVpc,
+	"CreateDefaultVpc":              (*Network).createDefaultVpc,
 	"DeleteVpc":                     (*Network).deleteVpc,
 	"ModifyVpcAttribute":            (*Network).modifyVpcAttribute,
 	"CreateSubnet":                  (*Network).createSubnet,

@@ -191,10 +191,16 @@ func (n *Network) Ensure(region string, zones []string) bool {
 		return false
 	}
 	n.Regions[region] = true
-	vpcID := DefaultVPCID(region)
-	if _, taken := n.VPCs[vpcID]; taken {
-		return true
+	if _, taken := n.VPCs[DefaultVPCID(region)]; !taken {
+		n.makeDefault(region, zones)
 	}
+	return true
+}
+
+// makeDefault builds a region's default VPC with the ids older versions
+// derived, for Ensure and CreateDefaultVpc.
+func (n *Network) makeDefault(region string, zones []string) *VPC {
+	vpcID := DefaultVPCID(region)
 	v := &VPC{Meta: n.meta(region, vpcID), CIDR: DefaultCIDR, AssociationID: wire.StableID("vpc-cidr-assoc-", "assoc/"+vpcID),
 		Default: true, DNSSupport: true, DNSHostnames: true, Tenancy: "default"}
 	n.VPCs[vpcID] = v
@@ -203,11 +209,11 @@ func (n *Network) Ensure(region string, zones []string) bool {
 		n.Subnets[id] = &Subnet{Meta: n.meta(region, id), VpcID: vpcID, CIDR: defaultSubnetCIDR(i), Zone: zone, Default: true, MapPublicIP: true}
 	}
 	n.addVPCParts(v, "default VPC security group", true)
-	igw := &Gateway{Meta: n.meta(region, wire.StableID("igw-", "igw/"+vpcID)), VpcID: vpcID}
+	igw := &Gateway{Meta: n.meta(region, n.stableID("igw-", "igw/"+vpcID)), VpcID: vpcID}
 	n.Gateways[igw.ID] = igw
 	main := n.mainTable(vpcID)
 	main.Routes = append(main.Routes, Route{Dest: "0.0.0.0/0", GatewayID: igw.ID, Origin: "CreateRoute"})
-	return true
+	return v
 }
 
 // addVPCParts gives a new VPC what AWS creates with it: the default
@@ -215,9 +221,9 @@ func (n *Network) Ensure(region string, zones []string) bool {
 func (n *Network) addVPCParts(v *VPC, groupDescription string, stable bool) {
 	sgID, rtbID, assocID := wire.NewID("sg-"), wire.NewID("rtb-"), wire.NewID("rtbassoc-")
 	if stable {
-		sgID = wire.StableID("sg-", "sg/"+v.ID)
-		rtbID = wire.StableID("rtb-", "rtb/"+v.ID)
-		assocID = wire.StableID("rtbassoc-", "rtbassoc/"+v.ID)
+		sgID = n.stableID("sg-", "sg/"+v.ID)
+		rtbID = n.stableID("rtb-", "rtb/"+v.ID)
+		assocID = n.stableID("rtbassoc-", "rtbassoc/"+v.ID)
 	}
 	g := &Group{Meta: n.meta(v.Region, sgID), VpcID: v.ID, Name: "default", Description: groupDescription}
 	g.Ingress = []Rule{{ID: newRuleID(), Protocol: "-1", GroupID: sgID}}
@@ -226,6 +232,17 @@ func (n *Network) addVPCParts(v *VPC, groupDescription string, stable bool) {
 	n.RouteTables[rtbID] = &RouteTable{Meta: n.meta(v.Region, rtbID), VpcID: v.ID,
 		Routes: []Route{{Dest: v.CIDR, GatewayID: "local", Origin: "CreateRouteTable"}},
 		Assocs: []Association{{ID: assocID, Main: true}}}
+}
+
+// stableID is the id a default VPC's part always gets, unless a part of
+// an earlier default VPC still holds it (a gateway the user detached but
+// kept): then a fresh one.
+func (n *Network) stableID(prefix, name string) string {
+	id := wire.StableID(prefix, name)
+	if n.Groups[id] != nil || n.Gateways[id] != nil || n.RouteTables[id] != nil {
+		return wire.NewID(prefix)
+	}
+	return id
 }
 
 func allTraffic() Rule { return Rule{ID: newRuleID(), Protocol: "-1", CIDR: "0.0.0.0/0"} }

@@ -55,6 +55,34 @@ func (n *Network) createVpc(req *protocol.QueryRequest, _ *Env) (any, error) {
 	return out, nil
 }
 
+// createDefaultVpc remakes the region's default VPC after the user
+// deleted it, as AWS allows; its parts get the ids of the first one.
+func (n *Network) createDefaultVpc(req *protocol.QueryRequest, env *Env) (any, error) {
+	if n.DefaultVPC(req.Region) != nil {
+		return nil, protocol.BadRequest("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region.")
+	}
+	for _, id := range append([]string{DefaultVPCID(req.Region)}, defaultSubnetIDs(env.Zones)...) {
+		if n.VPCs[id] != nil || n.Subnets[id] != nil {
+			return nil, protocol.Errorf(500, "InternalError", "the default VPC's id %s is taken", id)
+		}
+	}
+	if count(n.VPCs, func(v *VPC) bool { return v.Region == req.Region }) >= maxVPCs {
+		return nil, protocol.BadRequest("VpcLimitExceeded", "The maximum number of VPCs has been reached.")
+	}
+	out := answer(req)
+	x := n.makeDefault(req.Region, env.Zones).xml()
+	out.Vpc = &x
+	return out, nil
+}
+
+func defaultSubnetIDs(zones []string) []string {
+	out := make([]string, len(zones))
+	for i, z := range zones {
+		out[i] = DefaultSubnetID(z)
+	}
+	return out
+}
+
 func (n *Network) deleteVpc(req *protocol.QueryRequest, env *Env) (any, error) {
 	v, err := required(n.VPCs, vpcKind, req, "VpcId")
 	if err != nil {
