@@ -96,6 +96,7 @@ var instanceActions = map[string]bool{
 var ec2ResourceTypes = map[string]string{
 	"i": "instance", "ami": "image", "vol": "volume", "snap": "snapshot", "sg": "security-group",
 	"subnet": "subnet", "vpc": "vpc", "eni": "network-interface", "key": "key-pair",
+	"igw": "internet-gateway", "rtb": "route-table",
 }
 
 func ec2ARN(region, account, id string) string {
@@ -115,6 +116,9 @@ func ec2Resources(action, region, account string, params url.Values) []string {
 	switch {
 	case instanceActions[action]:
 		ids = protocol.Indexed(params, "InstanceId")
+		if id := params.Get("InstanceId"); id != "" {
+			ids = append(ids, id) // the attribute calls name one, unnumbered
+		}
 	case action == "CreateTags" || action == "DeleteTags":
 		ids = protocol.Indexed(params, "ResourceId")
 	case action == "RunInstances":

@@ -52,6 +52,17 @@ func TestEC2Resources(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tc.action, got, tc.want)
 		}
 	}
+	// The attribute calls name one instance, unnumbered; tags reach the
+	// network resources too.
+	one := url.Values{"InstanceId": {"i-0123456789abcdef0"}, "ResourceId.1": {"igw-0123456789abcdef0"}, "ResourceId.2": {"rtb-0123456789abcdef0"}}
+	for action, want := range map[string][]string{
+		"ModifyInstanceAttribute": {"arn:aws:ec2:eu-west-3:000000000000:instance/i-0123456789abcdef0"},
+		"CreateTags":              {"arn:aws:ec2:eu-west-3:000000000000:internet-gateway/igw-0123456789abcdef0", "arn:aws:ec2:eu-west-3:000000000000:route-table/rtb-0123456789abcdef0"},
+	} {
+		if got := ec2Resources(action, "eu-west-3", "000000000000", one); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %q, want %q", action, got, want)
+		}
+	}
 }
 
 func TestAuthErrorsPerService(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 // tagged is one resource CreateTags and DeleteTags can reach: an
 // instance, a key pair or a network resource.
 type tagged struct {
+	kind string // the resource type, as ARNs and DescribeTags name it
 	tags []protocol.Tag
 	set  func([]protocol.Tag) // replaces the tags (slices are copy-on-write)
 }
@@ -39,16 +40,16 @@ func (s *Service) findTaggedLocked(region, id string) (tagged, error) {
 		if !ok || in.Region != region {
 			return tagged{}, instancesNotFound([]string{id})
 		}
-		return tagged{tags: in.Tags, set: func(t []protocol.Tag) { in.Tags = t; in.touch() }}, nil
+		return tagged{kind: "instance", tags: in.Tags, set: func(t []protocol.Tag) { in.Tags = t; in.touch() }}, nil
 	case wire.IsHexID(id, "key-"):
 		k, ok := s.keys[id]
 		if !ok || k.Region != region {
 			return tagged{}, keyPairNotFound(id)
 		}
-		return tagged{tags: k.Tags, set: func(t []protocol.Tag) { k.Tags = t }}, nil
+		return tagged{kind: "key-pair", tags: k.Tags, set: func(t []protocol.Tag) { k.Tags = t }}, nil
 	}
-	if _, tags, ok := s.net.Tagged(region, id); ok {
-		return tagged{tags: *tags, set: func(t []protocol.Tag) { *tags = t }}, nil
+	if kind, tags, ok := s.net.Tagged(region, id); ok {
+		return tagged{kind: kind, tags: *tags, set: func(t []protocol.Tag) { *tags = t }}, nil
 	}
 	if err, ok := vpc.MissingID(id); ok {
 		return tagged{}, err
