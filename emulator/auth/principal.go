@@ -56,6 +56,13 @@ func RootPrincipal(account string) Principal {
 	return Principal{Kind: KindRoot, Account: account, ARN: "arn:aws:iam::" + account + ":root", UserID: account}
 }
 
+// UserPrincipal is the IAM user with this ARN
+// (arn:aws:iam::ACCOUNT:user/PATH/NAME) and unique id (AIDA…).
+func UserPrincipal(userARN, userID string) Principal {
+	account, _ := roleParts(userARN)
+	return Principal{Kind: KindUser, Account: account, ARN: userARN, UserID: userID}
+}
+
 // RoleSessionPrincipal is a session of roleARN named session, as STS
 // names it: arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION. roleID is the
 // role's unique id (AROA…).
@@ -70,8 +77,8 @@ func RoleSessionPrincipal(roleARN, roleID, session string) Principal {
 	}
 }
 
-// roleParts reads the account and role name (without its path) of a role
-// ARN: arn:aws:iam::ACCOUNT:role/PATH/NAME.
+// roleParts reads the account and the name (without its path) of a role
+// or user ARN: arn:aws:iam::ACCOUNT:role/PATH/NAME.
 func roleParts(roleARN string) (account, name string) {
 	parts := strings.SplitN(roleARN, ":", 6)
 	if len(parts) == 6 {

@@ -25,15 +25,27 @@ type Credential struct {
 	Principal    Principal
 	// Expires ends temporary credentials; zero never expires.
 	Expires time.Time
+	// Inactive keys are known but refused, as AWS refuses an IAM user's
+	// deactivated key.
+	Inactive bool
+}
+
+// KeySource holds long-term access keys the registry does not: IAM users'
+// keys, which live and persist in IAM. The registry asks it on every
+// lookup, so that a key deactivated or deleted there stops working at
+// once, and a key IAM could not save never works.
+type KeySource interface {
+	AccessKey(accessKeyID string) (Credential, bool)
 }
 
 // Registry holds the credentials the emulator knows. It is safe for
-// concurrent use; other services (STS, a future IAM CreateAccessKey, the
-// Lambda runtime) register and revoke keys in it.
+// concurrent use; other services (STS, the Lambda runtime) register and
+// revoke keys in it, and IAM is one of its sources (see KeySource).
 type Registry struct {
 	now        func() time.Time
 	mu         sync.RWMutex
 	byKey      map[string]Credential
+	sources    []KeySource
 	sincePrune int // registrations since expired credentials were dropped
 }
 
@@ -85,12 +97,31 @@ func (r *Registry) Revoke(accessKeyID string) {
 	delete(r.byKey, accessKeyID)
 }
 
-// Lookup returns the credential of an access key.
+// AddSource makes the registry ask src for the keys it does not hold.
+func (r *Registry) AddSource(src KeySource) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sources = append(r.sources, src)
+}
+
+// Lookup returns the credential of an access key: registered, or held by
+// a source.
 func (r *Registry) Lookup(accessKeyID string) (Credential, bool) {
 	r.mu.RLock()
-	defer r.mu.RUnlock()
 	c, ok := r.byKey[accessKeyID]
-	return c, ok
+	sources := r.sources
+	r.mu.RUnlock()
+	if ok {
+		return c, true
+	}
+	// Sources are asked outside the lock: they take their own.
+	for _, src := range sources {
+		if c, ok := src.AccessKey(accessKeyID); ok {
+			c.Principal.AccessKeyID = c.AccessKeyID
+			return c, true
+		}
+	}
+	return Credential{}, false
 }
 
 // IssueRoleSession mints and registers temporary credentials (an ASIA…

@@ -97,7 +97,7 @@ func (v *Verifier) verifyWith(r *http.Request, body []byte) (Principal, error) {
 	}
 	cred, ok := v.Registry.Lookup(sig.accessKeyID)
 	if !ok {
-		return Principal{}, failf(InvalidClientToken, "The AWS Access Key Id you provided does not exist in our records. (The emulator knows test/test and the credentials it issued: sts assume-role, get-session-token, function sandboxes.)")
+		return Principal{}, failf(InvalidClientToken, "The AWS Access Key Id you provided does not exist in our records. (The emulator knows test/test, the access keys of its IAM users (iam create-access-key) and the credentials it issued: sts assume-role, get-session-token, function sandboxes.)")
 	}
 	return v.verify(r, sig, cred, body)
 }
@@ -106,6 +106,9 @@ func (v *Verifier) verifyWith(r *http.Request, body []byte) (Principal, error) {
 // to read r.Body.
 func (v *Verifier) verify(r *http.Request, sig *signature, cred Credential, body []byte) (Principal, error) {
 	now := v.now()
+	if cred.Inactive {
+		return Principal{}, failf(InvalidClientToken, MsgInvalidToken)
+	}
 	if cred.SessionToken != "" && sig.securityToken != cred.SessionToken {
 		return Principal{}, failf(InvalidClientToken, MsgInvalidToken)
 	}
