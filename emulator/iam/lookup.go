@@ -1,14 +1,10 @@
 package iam
 
-import (
-	"strings"
+import "strings"
 
-	"github.com/apidriven/api-driven/emulator/protocol"
-)
-
-// What other parts of the emulator read from IAM: a role's unique id and
-// policies (for the policy evaluation of calls made as the role) and the
-// tags of a role (for aws:ResourceTag conditions).
+// What other parts of the emulator read from IAM: a role's unique id, the
+// policies of roles and users (for the policy evaluation of their calls)
+// and the tags of IAM resources (for aws:ResourceTag conditions).
 
 // Document is a policy document and where it comes from.
 type Document struct {
@@ -27,9 +23,10 @@ func (s *Service) RoleID(arn string) (string, bool) {
 }
 
 // RolePolicies returns the identity policies of the role with this ARN:
-// its inline policies, then the customer-managed policies attached to it.
-// AWS-managed policies (arn:aws:iam::aws:policy/…) are not emulated: they
-// are named in missing. ok is false when the role does not exist.
+// its inline policies, then the customer-managed policies attached to it
+// (their default version). AWS-managed policies (arn:aws:iam::aws:policy/…)
+// are not emulated: they are named in missing. ok is false when the role
+// does not exist.
 func (s *Service) RolePolicies(arn string) (docs []Document, missing []string, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -37,42 +34,76 @@ func (s *Service) RolePolicies(arn string) (docs []Document, missing []string, o
 	if r == nil {
 		return nil, nil, false
 	}
-	for _, name := range protocol.SortedKeys(r.Inline) {
-		docs = append(docs, Document{Name: "inline policy " + name + " of role " + r.Name, JSON: r.Inline[name]})
-	}
-	for _, parn := range r.Attached {
-		mp, found := s.st.Policies[parn]
-		if !found {
-			missing = append(missing, parn)
-			continue
-		}
-		docs = append(docs, Document{Name: "managed policy " + parn, JSON: mp.Document})
-	}
+	docs, missing = s.documents(&r.policyHolder, "role "+r.Name)
 	return docs, missing, true
 }
 
-// RoleARN returns the ARN of the role named name (any case).
-func (s *Service) RoleARN(name string) (string, bool) {
+// UserPolicies is RolePolicies for the user with this ARN.
+func (s *Service) UserPolicies(arn string) (docs []Document, missing []string, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.st.Roles[strings.ToLower(name)]
-	if !ok {
-		return "", false
+	u := s.userByARN(arn)
+	if u == nil {
+		return nil, nil, false
 	}
-	return r.ARN, true
+	docs, missing = s.documents(&u.policyHolder, "user "+u.Name)
+	return docs, missing, true
 }
 
-// ResourceTags returns the tags of the role with this ARN.
+// EntityARN returns the ARN of the role, user or instance profile (kind
+// "role", "user", "instance-profile") named name, in any case.
+func (s *Service) EntityARN(kind, name string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := strings.ToLower(name)
+	switch kind {
+	case "role":
+		if r, ok := s.st.Roles[key]; ok {
+			return r.ARN, true
+		}
+	case "user":
+		if u, ok := s.st.Users[key]; ok {
+			return u.ARN, true
+		}
+	case "instance-profile":
+		if ip, ok := s.st.InstanceProfiles[key]; ok {
+			return ip.ARN, true
+		}
+	}
+	return "", false
+}
+
+// ResourceTags returns the tags of the role, user or instance profile
+// with this ARN.
 func (s *Service) ResourceTags(arn string) (map[string]string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.roleByARN(arn)
-	if r == nil {
+	var tags []tag
+	switch {
+	case strings.Contains(arn, ":role/"):
+		r := s.roleByARN(arn)
+		if r == nil {
+			return nil, false
+		}
+		tags = r.Tags
+	case strings.Contains(arn, ":user/"):
+		u := s.userByARN(arn)
+		if u == nil {
+			return nil, false
+		}
+		tags = u.Tags
+	case strings.Contains(arn, ":instance-profile/"):
+		ip, ok := s.st.InstanceProfiles[strings.ToLower(arn[strings.LastIndex(arn, "/")+1:])]
+		if !ok || ip.ARN != arn {
+			return nil, false
+		}
+		tags = ip.Tags
+	default:
 		return nil, false
 	}
-	tags := make(map[string]string, len(r.Tags))
-	for _, t := range r.Tags {
-		tags[t.Key] = t.Value
+	out := make(map[string]string, len(tags))
+	for _, t := range tags {
+		out[t.Key] = t.Value
 	}
-	return tags, true
+	return out, true
 }

@@ -2,11 +2,14 @@ package iam_test
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/apidriven/api-driven/emulator/emulatortest"
 	iamsvc "github.com/apidriven/api-driven/emulator/iam"
@@ -105,5 +108,93 @@ func TestCorruptSnapshot(t *testing.T) {
 	}
 	if _, err := iamsvc.New(iamsvc.Options{Store: st}); err == nil {
 		t.Fatal("iam.New accepted a corrupt snapshot")
+	}
+}
+
+// TestUsersKeysProfilesVersionsPersist restarts on the same data dir: a
+// user's access key still signs, a deactivated one is still refused, and
+// policy versions, the default among them, and instance profiles are
+// back.
+func TestUsersKeysProfilesVersionsPersist(t *testing.T) {
+	dir := t.TempDir()
+	first := newClient(t, emulatortest.WithDataDir(dir))
+	ctx := emulatortest.Context(t)
+	if _, err := first.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("ci")}); err != nil {
+		t.Fatal(err)
+	}
+	var keys []*types.AccessKey
+	for range 2 {
+		k, err := first.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("ci")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k.AccessKey)
+	}
+	if _, err := first.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("ci"), AccessKeyId: keys[1].AccessKeyId, Status: types.StatusTypeInactive}); err != nil {
+		t.Fatal(err)
+	}
+	pol, err := first.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("p"), PolicyDocument: aws.String(logsPolicy)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: pol.Policy.Arn, PolicyDocument: aws.String(stopPolicy), SetAsDefault: true}); err != nil {
+		t.Fatal(err)
+	}
+	createRole(t, first, "web")
+	if _, err := first.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("web")}); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := emulatortest.Start(t, emulatortest.WithDataDir(dir))
+	cfg := emulatortest.AWSConfig(t, srv.URL())
+	second := iam.NewFromConfig(cfg)
+	for i, want := range []string{"", "InvalidClientTokenId"} {
+		as := cfg.Copy()
+		as.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(keys[i].AccessKeyId), aws.ToString(keys[i].SecretAccessKey), "")
+		_, err := sts.NewFromConfig(as).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if want == "" && err != nil {
+			t.Errorf("the active key after a restart: %v", err)
+		}
+		if want != "" {
+			wantAPIError(t, err, want, 403)
+		}
+	}
+	v, err := second.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: pol.Policy.Arn, VersionId: aws.String("v2")})
+	if err != nil || !v.PolicyVersion.IsDefaultVersion || decodePolicy(t, v.PolicyVersion.Document) != stopPolicy {
+		t.Errorf("v2 after a restart = %+v, %v", v, err)
+	}
+	ip, err := second.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String("web")})
+	if err != nil || len(ip.InstanceProfile.Roles) != 1 {
+		t.Errorf("instance profile after a restart = %+v, %v", ip, err)
+	}
+	_, err = second.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("web")})
+	wantAPIError(t, err, "DeleteConflict", 409)
+}
+
+// TestSnapshotBeforeVersions loads a policy saved before policy versions
+// existed: its document is v1, the default.
+func TestSnapshotBeforeVersions(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := `{"roles":{},"policies":{"arn:aws:iam::000000000000:policy/old":{"name":"old","path":"/","id":"ANPAOLD","arn":"arn:aws:iam::000000000000:policy/old","document":` +
+		strconv.Quote(logsPolicy) + `,"created":"2024-05-01T10:00:00Z"}}}`
+	if err := st.WriteFile("iam.json", []byte(old)); err != nil {
+		t.Fatal(err)
+	}
+	srv := emulatortest.Start(t, emulatortest.WithDataDir(st.Dir()))
+	c := iam.NewFromConfig(emulatortest.AWSConfig(t, srv.URL()))
+	ctx := emulatortest.Context(t)
+	v, err := c.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String("arn:aws:iam::000000000000:policy/old"), VersionId: aws.String("v1")})
+	if err != nil || !v.PolicyVersion.IsDefaultVersion || decodePolicy(t, v.PolicyVersion.Document) != logsPolicy {
+		t.Fatalf("v1 of an old snapshot = %+v, %v", v, err)
+	}
+	next, err := c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: aws.String("arn:aws:iam::000000000000:policy/old"), PolicyDocument: aws.String(stopPolicy)})
+	if err != nil || aws.ToString(next.PolicyVersion.VersionId) != "v2" {
+		t.Fatalf("the next version of an old snapshot = %+v, %v", next, err)
 	}
 }

@@ -3,7 +3,6 @@ package iam
 import (
 	"crypto/sha256"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
@@ -18,91 +17,6 @@ var policyARNPattern = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy(/[\
 
 func policyARN(path, name string) string {
 	return "arn:aws:iam::" + protocol.AccountID + ":policy" + path + name
-}
-
-// --- inline role policies ---
-
-func (s *Service) putRolePolicy(p params) (any, error) {
-	roleName, err := p.name("RoleName", 64)
-	if err != nil {
-		return nil, err
-	}
-	policyName, err := p.name("PolicyName", 128)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := p.policyDocument("PolicyDocument")
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.findRole(roleName)
-	if err != nil {
-		return nil, err
-	}
-	if r.Inline == nil {
-		r.Inline = map[string]string{}
-	}
-	r.Inline[policyName] = doc
-	return nil, s.save()
-}
-
-func (s *Service) getRolePolicy(p params) (any, error) {
-	r, policyName, err := s.inlineTarget(p)
-	if err != nil {
-		return nil, err
-	}
-	doc, ok := r.Inline[policyName]
-	if !ok {
-		return nil, noSuchRolePolicy(policyName)
-	}
-	return getRolePolicyResult{RoleName: r.Name, PolicyName: policyName, PolicyDocument: protocol.PolicyEscape(doc)}, nil
-}
-
-func (s *Service) deleteRolePolicy(p params) (any, error) {
-	r, policyName, err := s.inlineTarget(p)
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := r.Inline[policyName]; !ok {
-		return nil, noSuchRolePolicy(policyName)
-	}
-	delete(r.Inline, policyName)
-	return nil, s.save()
-}
-
-func (s *Service) listRolePolicies(p params) (any, error) {
-	r, err := s.roleParam(p)
-	if err != nil {
-		return nil, err
-	}
-	keys := protocol.SortedKeys(r.Inline)
-	pg, err := p.paginate(keys)
-	if err != nil {
-		return nil, err
-	}
-	out := listRolePoliciesResult{IsTruncated: pg.truncated, Marker: pg.marker}
-	out.PolicyNames.Items = append([]string{}, keys[pg.start:pg.end]...)
-	return out, nil
-}
-
-func (s *Service) inlineTarget(p params) (*role, string, error) {
-	roleName, err := p.name("RoleName", 64)
-	if err != nil {
-		return nil, "", err
-	}
-	policyName, err := p.name("PolicyName", 128)
-	if err != nil {
-		return nil, "", err
-	}
-	r, err := s.findRole(roleName)
-	if err != nil {
-		return nil, "", err
-	}
-	return r, policyName, nil
-}
-
-func noSuchRolePolicy(name string) error {
-	return protocol.NotFound("NoSuchEntity", "The role policy with name %s cannot be found.", name)
 }
 
 // --- attached managed policies ---
@@ -122,87 +36,6 @@ func (p params) policyARNParam() (string, error) {
 // policyName is the name an ARN ends with.
 func policyName(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
 
-func (s *Service) attachRolePolicy(p params) (any, error) {
-	roleName, err := p.name("RoleName", 64)
-	if err != nil {
-		return nil, err
-	}
-	arn, err := p.policyARNParam()
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.findRole(roleName)
-	if err != nil {
-		return nil, err
-	}
-	if !strings.HasPrefix(arn, awsManagedPrefix) {
-		if _, ok := s.st.Policies[arn]; !ok {
-			return nil, protocol.NotFound("NoSuchEntity", "Policy %s does not exist or is not attachable.", arn)
-		}
-	}
-	if slices.Contains(r.Attached, arn) {
-		return nil, nil // attaching twice is a no-op in IAM
-	}
-	if len(r.Attached) >= 20 {
-		return nil, protocol.Conflict("LimitExceeded", "Cannot exceed quota for PoliciesPerRole: 20")
-	}
-	r.Attached = append(r.Attached, arn)
-	return nil, s.save()
-}
-
-func (s *Service) detachRolePolicy(p params) (any, error) {
-	roleName, err := p.name("RoleName", 64)
-	if err != nil {
-		return nil, err
-	}
-	arn, err := p.policyARNParam()
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.findRole(roleName)
-	if err != nil {
-		return nil, err
-	}
-	i := slices.Index(r.Attached, arn)
-	if i < 0 {
-		return nil, protocol.NotFound("NoSuchEntity", "Policy %s was not found.", arn)
-	}
-	r.Attached = slices.Delete(r.Attached, i, i+1)
-	return nil, s.save()
-}
-
-func (s *Service) listAttachedRolePolicies(p params) (any, error) {
-	name, err := p.name("RoleName", 64)
-	if err != nil {
-		return nil, err
-	}
-	prefix, err := p.pathPrefix()
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.findRole(name)
-	if err != nil {
-		return nil, err
-	}
-	var keys []string
-	for _, arn := range r.Attached {
-		if strings.HasPrefix(s.policyPath(arn), prefix) {
-			keys = append(keys, arn)
-		}
-	}
-	slices.Sort(keys)
-	pg, err := p.paginate(keys)
-	if err != nil {
-		return nil, err
-	}
-	out := listAttachedResult{IsTruncated: pg.truncated, Marker: pg.marker}
-	out.AttachedPolicies.Items = []attachedPolicyXML{}
-	for _, arn := range keys[pg.start:pg.end] {
-		out.AttachedPolicies.Items = append(out.AttachedPolicies.Items, attachedPolicyXML{PolicyName: policyName(arn), PolicyArn: arn})
-	}
-	return out, nil
-}
-
 // policyPath is the path part of a managed policy ARN.
 func (s *Service) policyPath(arn string) string {
 	if mp, ok := s.st.Policies[arn]; ok {
@@ -210,17 +43,6 @@ func (s *Service) policyPath(arn string) string {
 	}
 	rest := arn[strings.Index(arn, ":policy")+len(":policy"):]
 	return rest[:strings.LastIndex(rest, "/")+1]
-}
-
-// attachments counts the roles a managed policy is attached to.
-func (s *Service) attachments(arn string) int {
-	n := 0
-	for _, r := range s.st.Roles {
-		if slices.Contains(r.Attached, arn) {
-			n++
-		}
-	}
-	return n
 }
 
 // --- customer-managed policies ---
@@ -251,7 +73,9 @@ func (s *Service) createPolicy(p params) (any, error) {
 			return nil, protocol.Conflict("EntityAlreadyExists", "A policy called %s already exists. Duplicate names are not allowed.", name)
 		}
 	}
-	mp := &managedPolicy{Name: name, Path: path, ID: uniqueID("ANPA"), ARN: policyARN(path, name), Document: doc, Description: desc, Created: s.now(), Tags: tags}
+	now := s.now()
+	mp := &managedPolicy{Name: name, Path: path, ID: uniqueID("ANPA"), ARN: policyARN(path, name), Description: desc, Created: now, Tags: tags,
+		Versions: []policyVersion{{ID: "v1", Document: doc, Created: now}}, DefaultVersion: "v1", NextVersion: 2}
 	s.st.Policies[mp.ARN] = mp
 	if err := s.save(); err != nil {
 		return nil, err
@@ -269,7 +93,7 @@ func (s *Service) getPolicy(p params) (any, error) {
 	}
 	if strings.HasPrefix(arn, awsManagedPrefix) {
 		// No catalog: describe the AWS-managed policy from its ARN.
-		mp := &managedPolicy{Name: policyName(arn), Path: s.policyPath(arn), ID: stableID("ANPA", arn), ARN: arn}
+		mp := &managedPolicy{Name: policyName(arn), Path: s.policyPath(arn), ID: stableID("ANPA", arn), ARN: arn, DefaultVersion: "v1"}
 		return policyResult{Policy: s.policyXML(mp)}, nil
 	}
 	return nil, protocol.NotFound("NoSuchEntity", "Policy %s was not found.", arn)
@@ -288,6 +112,9 @@ func (s *Service) deletePolicy(p params) (any, error) {
 	}
 	if s.attachments(arn) > 0 {
 		return nil, protocol.Conflict("DeleteConflict", "Cannot delete a policy attached to entities.")
+	}
+	if len(s.st.Policies[arn].Versions) > 1 {
+		return nil, protocol.Conflict("DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
 	}
 	delete(s.st.Policies, arn)
 	return nil, s.save()
@@ -346,12 +173,12 @@ func (s *Service) policyXML(mp *managedPolicy) policyXML {
 		PolicyID:         mp.ID,
 		Arn:              mp.ARN,
 		Path:             mp.Path,
-		DefaultVersionID: "v1",
+		DefaultVersionID: mp.DefaultVersion,
 		AttachmentCount:  s.attachments(mp.ARN),
 		IsAttachable:     true,
 		Description:      mp.Description,
 		CreateDate:       isoTime(mp.Created),
-		UpdateDate:       isoTime(mp.Created),
+		UpdateDate:       isoTime(mp.updated()),
 		Tags:             mp.Tags,
 	}
 }

@@ -73,11 +73,11 @@ func (s *Service) deleteRole(p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(r.Inline) > 0 {
-		return nil, protocol.Conflict("DeleteConflict", "Cannot delete entity, must delete policies first.")
+	if s.profileOf(r) != nil {
+		return nil, protocol.Conflict("DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.")
 	}
-	if len(r.Attached) > 0 {
-		return nil, protocol.Conflict("DeleteConflict", "Cannot delete entity, must detach all policies first.")
+	if err := r.conflict(); err != nil {
+		return nil, err
 	}
 	delete(s.st.Roles, strings.ToLower(r.Name))
 	return nil, s.save()
@@ -143,88 +143,6 @@ func (s *Service) updateAssumeRolePolicy(p params) (any, error) {
 	}
 	r.TrustPolicy = doc
 	return nil, s.save()
-}
-
-func (s *Service) tagRole(p params) (any, error) {
-	name, err := p.name("RoleName", 64)
-	if err != nil {
-		return nil, err
-	}
-	tags, err := p.tags()
-	if err != nil {
-		return nil, err
-	}
-	if len(tags) == 0 {
-		return nil, validation("Value null at 'tags' failed to satisfy constraint: Member must not be null")
-	}
-	r, err := s.findRole(name)
-	if err != nil {
-		return nil, err
-	}
-	merged := append([]tag(nil), r.Tags...)
-	for _, t := range tags {
-		replaced := false
-		for i := range merged {
-			if strings.EqualFold(merged[i].Key, t.Key) {
-				merged[i] = t
-				replaced = true
-			}
-		}
-		if !replaced {
-			merged = append(merged, t)
-		}
-	}
-	if len(merged) > maxTags {
-		return nil, protocol.Conflict("LimitExceeded", "The number of tags has reached the maximum limit of %d.", maxTags)
-	}
-	r.Tags = merged
-	return nil, s.save()
-}
-
-func (s *Service) untagRole(p params) (any, error) {
-	name, err := p.name("RoleName", 64)
-	if err != nil {
-		return nil, err
-	}
-	keys := protocol.Members(p.v, "TagKeys")
-	if len(keys) == 0 {
-		return nil, validation("Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
-	}
-	r, err := s.findRole(name)
-	if err != nil {
-		return nil, err
-	}
-	kept := r.Tags[:0:0]
-	for _, t := range r.Tags {
-		drop := false
-		for _, k := range keys {
-			drop = drop || strings.EqualFold(k, t.Key)
-		}
-		if !drop {
-			kept = append(kept, t)
-		}
-	}
-	r.Tags = kept
-	return nil, s.save()
-}
-
-func (s *Service) listRoleTags(p params) (any, error) {
-	r, err := s.roleParam(p)
-	if err != nil {
-		return nil, err
-	}
-	// Tags keep their insertion order; paginate over their positions.
-	keys := make([]string, len(r.Tags))
-	for i := range r.Tags {
-		keys[i] = positionKey(i)
-	}
-	pg, err := p.paginate(keys)
-	if err != nil {
-		return nil, err
-	}
-	out := listTagsResult{IsTruncated: pg.truncated, Marker: pg.marker}
-	out.Tags.Items = append([]tag{}, r.Tags[pg.start:pg.end]...)
-	return out, nil
 }
 
 // positionKey is a sortable key for the i-th element of an ordered list.

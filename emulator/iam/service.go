@@ -1,6 +1,8 @@
-// Package iam emulates the IAM Query API subset the project uses: roles,
-// inline policies, customer-managed policies and their attachments, and role
-// tags. IAM is global: the request's region is ignored.
+// Package iam emulates the IAM Query API: roles, users and their access
+// keys, inline and customer-managed policies (with versions) and their
+// attachments, instance profiles, and tags. IAM is global: the request's
+// region is ignored. Access keys created here sign requests: the service
+// is the credential registry's source of them (see AccessKey).
 package iam
 
 import (
@@ -12,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apidriven/api-driven/emulator/auth"
 	"github.com/apidriven/api-driven/emulator/protocol"
 	"github.com/apidriven/api-driven/emulator/store"
 )
@@ -32,45 +35,64 @@ type Options struct {
 // Service is the IAM emulator.
 type Service struct {
 	opts     Options
+	started  time.Time // the account root's CreateDate
 	mu       sync.Mutex
 	st       state
 	handlers map[string]handler
+
+	usedMu   sync.Mutex
+	lastUsed map[string]lastUse // by access key id; kept in memory only
 }
 
 // handler answers one action with the content of its <Action>Result element,
 // or nil when the action returns none.
 type handler func(p params) (any, error)
 
-// state is everything IAM persists. Roles are keyed by lower-cased name
-// because IAM names are unique regardless of case.
+// lastUse is when and where an access key last signed a call.
+type lastUse struct {
+	at              time.Time
+	service, region string
+}
+
+// state is everything IAM persists, secrets of access keys included (it
+// is an emulator: they must survive a restart to keep signing). Roles,
+// users and instance profiles are keyed by lower-cased name because IAM
+// names are unique regardless of case.
 type state struct {
-	Roles    map[string]*role          `json:"roles"`
-	Policies map[string]*managedPolicy `json:"policies"` // by ARN
+	Roles            map[string]*role            `json:"roles"`
+	Policies         map[string]*managedPolicy   `json:"policies"` // by ARN
+	Users            map[string]*user            `json:"users,omitempty"`
+	AccessKeys       map[string]*accessKey       `json:"accessKeys,omitempty"` // by access key id
+	InstanceProfiles map[string]*instanceProfile `json:"instanceProfiles,omitempty"`
 }
 
 type role struct {
-	Name               string            `json:"name"`
-	Path               string            `json:"path"`
-	ID                 string            `json:"id"`
-	ARN                string            `json:"arn"`
-	TrustPolicy        string            `json:"trustPolicy"`
-	Description        string            `json:"description,omitempty"`
-	MaxSessionDuration int               `json:"maxSessionDuration"`
-	Created            time.Time         `json:"created"`
-	Tags               []tag             `json:"tags,omitempty"`
-	Inline             map[string]string `json:"inline,omitempty"` // policy name -> document
-	Attached           []string          `json:"attached,omitempty"`
+	Name               string    `json:"name"`
+	Path               string    `json:"path"`
+	ID                 string    `json:"id"`
+	ARN                string    `json:"arn"`
+	TrustPolicy        string    `json:"trustPolicy"`
+	Description        string    `json:"description,omitempty"`
+	MaxSessionDuration int       `json:"maxSessionDuration"`
+	Created            time.Time `json:"created"`
+	Tags               []tag     `json:"tags,omitempty"`
+	policyHolder
 }
 
 type managedPolicy struct {
-	Name        string    `json:"name"`
-	Path        string    `json:"path"`
-	ID          string    `json:"id"`
-	ARN         string    `json:"arn"`
-	Document    string    `json:"document"`
-	Description string    `json:"description,omitempty"`
-	Created     time.Time `json:"created"`
-	Tags        []tag     `json:"tags,omitempty"`
+	Name string `json:"name"`
+	Path string `json:"path"`
+	ID   string `json:"id"`
+	ARN  string `json:"arn"`
+	// Document is the only document of snapshots written before policy
+	// versions; loading makes it v1.
+	Document       string          `json:"document,omitempty"`
+	Versions       []policyVersion `json:"versions"`
+	DefaultVersion string          `json:"defaultVersion"`
+	NextVersion    int             `json:"nextVersion"` // version ids are never reused
+	Description    string          `json:"description,omitempty"`
+	Created        time.Time       `json:"created"`
+	Tags           []tag           `json:"tags,omitempty"`
 }
 
 // New loads persisted state from opts.Store, if any.
@@ -78,7 +100,7 @@ func New(opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Service{opts: opts, st: state{Roles: map[string]*role{}, Policies: map[string]*managedPolicy{}}}
+	s := &Service{opts: opts, started: opts.Now().UTC().Truncate(time.Second), lastUsed: map[string]lastUse{}}
 	if _, err := opts.Store.Load(snapshotName, &s.st); err != nil {
 		return nil, err // says which file; the server says which service
 	}
@@ -90,20 +112,57 @@ func New(opts Options) (*Service, error) {
 		"ListRoles":                s.listRoles,
 		"UpdateRole":               s.updateRole,
 		"UpdateAssumeRolePolicy":   s.updateAssumeRolePolicy,
-		"PutRolePolicy":            s.putRolePolicy,
-		"GetRolePolicy":            s.getRolePolicy,
-		"DeleteRolePolicy":         s.deleteRolePolicy,
-		"ListRolePolicies":         s.listRolePolicies,
-		"AttachRolePolicy":         s.attachRolePolicy,
-		"DetachRolePolicy":         s.detachRolePolicy,
-		"ListAttachedRolePolicies": s.listAttachedRolePolicies,
-		"CreatePolicy":             s.createPolicy,
-		"GetPolicy":                s.getPolicy,
-		"DeletePolicy":             s.deletePolicy,
-		"ListPolicies":             s.listPolicies,
-		"TagRole":                  s.tagRole,
-		"UntagRole":                s.untagRole,
-		"ListRoleTags":             s.listRoleTags,
+		"PutRolePolicy":            s.putInline(roles),
+		"GetRolePolicy":            s.getInline(roles),
+		"DeleteRolePolicy":         s.deleteInline(roles),
+		"ListRolePolicies":         s.listInline(roles),
+		"AttachRolePolicy":         s.attach(roles),
+		"DetachRolePolicy":         s.detach(roles),
+		"ListAttachedRolePolicies": s.listAttached(roles),
+		"TagRole":                  s.tag(taggedRoles),
+		"UntagRole":                s.untag(taggedRoles),
+		"ListRoleTags":             s.listTags(taggedRoles),
+
+		"CreatePolicy":            s.createPolicy,
+		"GetPolicy":               s.getPolicy,
+		"DeletePolicy":            s.deletePolicy,
+		"ListPolicies":            s.listPolicies,
+		"CreatePolicyVersion":     s.createPolicyVersion,
+		"GetPolicyVersion":        s.getPolicyVersion,
+		"ListPolicyVersions":      s.listPolicyVersions,
+		"SetDefaultPolicyVersion": s.setDefaultPolicyVersion,
+		"DeletePolicyVersion":     s.deletePolicyVersion,
+
+		"CreateUser":               s.createUser,
+		"GetUser":                  s.getUser,
+		"ListUsers":                s.listUsers,
+		"DeleteUser":               s.deleteUser,
+		"PutUserPolicy":            s.putInline(users),
+		"GetUserPolicy":            s.getInline(users),
+		"DeleteUserPolicy":         s.deleteInline(users),
+		"ListUserPolicies":         s.listInline(users),
+		"AttachUserPolicy":         s.attach(users),
+		"DetachUserPolicy":         s.detach(users),
+		"ListAttachedUserPolicies": s.listAttached(users),
+		"TagUser":                  s.tag(taggedUsers),
+		"UntagUser":                s.untag(taggedUsers),
+		"ListUserTags":             s.listTags(taggedUsers),
+		"CreateAccessKey":          s.createAccessKey,
+		"ListAccessKeys":           s.listAccessKeys,
+		"UpdateAccessKey":          s.updateAccessKey,
+		"DeleteAccessKey":          s.deleteAccessKey,
+		"GetAccessKeyLastUsed":     s.getAccessKeyLastUsed,
+
+		"CreateInstanceProfile":         s.createInstanceProfile,
+		"GetInstanceProfile":            s.getInstanceProfile,
+		"DeleteInstanceProfile":         s.deleteInstanceProfile,
+		"ListInstanceProfiles":          s.listInstanceProfiles,
+		"ListInstanceProfilesForRole":   s.listInstanceProfilesForRole,
+		"AddRoleToInstanceProfile":      s.addRoleToInstanceProfile,
+		"RemoveRoleFromInstanceProfile": s.removeRoleFromInstanceProfile,
+		"TagInstanceProfile":            s.tag(taggedProfiles),
+		"UntagInstanceProfile":          s.untag(taggedProfiles),
+		"ListInstanceProfileTags":       s.listTags(taggedProfiles),
 	}
 	return s, nil
 }
@@ -119,14 +178,18 @@ func (s *Service) Actions() []string {
 }
 
 // HandleQuery answers one IAM Query call.
-func (s *Service) HandleQuery(_ context.Context, req *protocol.QueryRequest) (any, error) {
+func (s *Service) HandleQuery(ctx context.Context, req *protocol.QueryRequest) (any, error) {
 	h, ok := s.handlers[req.Action]
 	if !ok {
 		return nil, protocol.UnknownAction("iam", req.Action)
 	}
+	caller, ok := auth.PrincipalFrom(ctx)
+	if !ok {
+		caller = auth.RootPrincipal(protocol.AccountID)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	result, err := h(params{req.Params})
+	result, err := h(params{v: req.Params, caller: caller})
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +225,18 @@ func (st *state) normalize() {
 	if st.Policies == nil {
 		st.Policies = map[string]*managedPolicy{}
 	}
+	if st.Users == nil {
+		st.Users = map[string]*user{}
+	}
+	if st.AccessKeys == nil {
+		st.AccessKeys = map[string]*accessKey{}
+	}
+	if st.InstanceProfiles == nil {
+		st.InstanceProfiles = map[string]*instanceProfile{}
+	}
+	for _, mp := range st.Policies {
+		mp.migrateVersions()
+	}
 }
 
 // save snapshots the state after a mutation; callers hold s.mu. When the
@@ -183,7 +258,6 @@ func (s *Service) save() error {
 // now is the timestamp for new entities, at the second precision AWS shows.
 func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Second) }
 
-// findRole returns the role or IAM's NoSuchEntity error.
 // roleParam is the role named by the RoleName parameter.
 func (s *Service) roleParam(p params) (*role, error) {
 	name, err := p.name("RoleName", 64)
@@ -193,6 +267,7 @@ func (s *Service) roleParam(p params) (*role, error) {
 	return s.findRole(name)
 }
 
+// findRole returns the role or IAM's NoSuchEntity error.
 func (s *Service) findRole(name string) (*role, error) {
 	r, ok := s.st.Roles[strings.ToLower(name)]
 	if !ok {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/apidriven/api-driven/emulator/auth"
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
@@ -30,8 +31,13 @@ const (
 	defaultSessionLimit = 3600
 )
 
-// params wraps the request form with IAM's validation conventions.
-type params struct{ v url.Values }
+// params wraps the request form with IAM's validation conventions, and
+// tells who calls (GetUser and the access key calls default to the
+// calling user).
+type params struct {
+	v      url.Values
+	caller auth.Principal
+}
 
 func (p params) get(name string) string { return p.v.Get(name) }
 
@@ -39,6 +45,17 @@ func (p params) has(name string) bool { _, ok := p.v[name]; return ok }
 
 func validation(format string, args ...any) *protocol.Error {
 	return protocol.BadRequest("ValidationError", "1 validation error detected: "+format, args...)
+}
+
+// boolean reads an optional true/false parameter.
+func (p params) boolean(field string) (bool, error) {
+	switch strings.ToLower(p.get(field)) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, validation("Value '%s' at '%s' failed to satisfy constraint: Member must be true or false", p.get(field), member(field))
 }
 
 // required returns a non-empty parameter or AWS's "must not be null" error.

@@ -68,13 +68,16 @@ type listPoliciesResult struct {
 	Marker      string             `xml:"Marker,omitempty"`
 }
 
-type getRolePolicyResult struct {
-	RoleName       string `xml:"RoleName"`
+// getInlinePolicyResult answers Get{Role,User}Policy: one of RoleName and
+// UserName is set.
+type getInlinePolicyResult struct {
+	RoleName       string `xml:"RoleName,omitempty"`
+	UserName       string `xml:"UserName,omitempty"`
 	PolicyName     string `xml:"PolicyName"`
 	PolicyDocument string `xml:"PolicyDocument"`
 }
 
-type listRolePoliciesResult struct {
+type listInlinePoliciesResult struct {
 	PolicyNames members[string] `xml:"PolicyNames"`
 	IsTruncated bool            `xml:"IsTruncated"`
 	Marker      string          `xml:"Marker,omitempty"`
