@@ -8,18 +8,21 @@ import (
 )
 
 // setupAuth builds the credential registry, the signature verifier and
-// the gate the router calls; IAM must exist (role policies), the tag
-// sources are added by addTagSources once the services do.
+// the gate the router calls; IAM must exist (its users' access keys,
+// role and user policies), the tag sources are added by addTagSources
+// once the services do.
 func (s *Server) setupAuth() {
 	s.credentials = auth.NewRegistry()
+	s.credentials.AddSource(s.iam)
 	s.verifier = &auth.Verifier{Registry: s.credentials, Strict: s.cfg.EnforceIAM}
 	s.gate = &authz.Gate{
 		Verifier: s.verifier,
 		Policies: &authz.PoliciesFromIAM{IAM: s.iam},
-		RoleARN:  s.iam.RoleARN,
+		IAMARN:   s.iam.EntityARN,
 		Soft:     s.cfg.IAMSoftMode,
 		Log:      s.log,
 	}
+	s.gate.Observers.Subscribe(s.iam) // GetAccessKeyLastUsed
 }
 
 func (s *Server) addTagSources() {
@@ -27,7 +30,8 @@ func (s *Server) addTagSources() {
 }
 
 // Credentials is the registry of the credentials the emulator knows:
-// test/test, role sessions, function sandboxes. Register more in it.
+// test/test, IAM users' access keys, role sessions, function sandboxes.
+// Register more in it.
 func (s *Server) Credentials() *auth.Registry { return s.credentials }
 
 // Verifier checks SigV4 signatures against Credentials.

@@ -30,7 +30,7 @@ func (g *Gate) describe(r *http.Request, p auth.Principal, call *Call) *protocol
 		case "ec2":
 			arns = ec2Resources(action, call.Region, account, params)
 		case "iam":
-			arns = g.iamResources(action, account, params)
+			arns = g.iamResources(action, p, params)
 		case "sts":
 			if action == "AssumeRole" && params.Get("RoleArn") != "" {
 				arns = []string{params.Get("RoleArn")}
@@ -135,21 +135,30 @@ func ec2Resources(action, region, account string, params url.Values) []string {
 	return out
 }
 
-// iamResources is the role or policy an IAM call names.
-func (g *Gate) iamResources(action, account string, params url.Values) []string {
-	switch {
-	case params.Get("RoleName") != "":
-		name := params.Get("RoleName")
-		if g.RoleARN != nil {
-			if arn, ok := g.RoleARN(name); ok {
+// iamResources is the instance profile, user, role or policy an IAM call
+// names; the calling user for the access key calls that name none.
+func (g *Gate) iamResources(action string, p auth.Principal, params url.Values) []string {
+	entity := func(kind, name string) []string {
+		if g.IAMARN != nil {
+			if arn, ok := g.IAMARN(kind, name); ok {
 				return []string{arn}
 			}
 		}
-		return []string{"arn:aws:iam::" + account + ":role" + pathOr(params.Get("Path")) + name}
+		return []string{"arn:aws:iam::" + p.Account + ":" + kind + pathOr(params.Get("Path")) + name}
+	}
+	switch {
+	case params.Get("InstanceProfileName") != "":
+		return entity("instance-profile", params.Get("InstanceProfileName"))
+	case params.Get("UserName") != "":
+		return entity("user", params.Get("UserName"))
+	case params.Get("RoleName") != "":
+		return entity("role", params.Get("RoleName"))
 	case params.Get("PolicyArn") != "":
 		return []string{params.Get("PolicyArn")}
 	case action == "CreatePolicy" && params.Get("PolicyName") != "":
-		return []string{"arn:aws:iam::" + account + ":policy" + pathOr(params.Get("Path")) + params.Get("PolicyName")}
+		return []string{"arn:aws:iam::" + p.Account + ":policy" + pathOr(params.Get("Path")) + params.Get("PolicyName")}
+	case p.Kind == auth.KindUser && (strings.Contains(action, "AccessKey") || action == "GetUser"):
+		return []string{p.ARN}
 	}
 	return nil
 }

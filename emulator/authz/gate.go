@@ -30,9 +30,10 @@ type Gate struct {
 	Policies PolicySource
 	// Tags of each service's resources, by SigV4 service name.
 	Tags map[string]TagSource
-	// RoleARN resolves an IAM role name (IAM calls name roles, policies
-	// are written with ARNs).
-	RoleARN func(name string) (string, bool)
+	// IAMARN resolves the name of an IAM role, user or instance profile
+	// (kind "role", "user", "instance-profile"): IAM calls name them,
+	// policies are written with ARNs.
+	IAMARN func(kind, name string) (string, bool)
 	// Soft logs denials instead of enforcing them (LocalStack's
 	// IAM_SOFT_MODE).
 	Soft      bool
@@ -176,8 +177,9 @@ func (g *Gate) evaluate(r *http.Request, p auth.Principal, call *Call) *protocol
 	return nil
 }
 
-// freeActions need no permission on AWS.
-var freeActions = map[string]bool{"sts:GetCallerIdentity": true}
+// freeActions need no permission on AWS ("No permissions are required"
+// in their documentation).
+var freeActions = map[string]bool{"sts:GetCallerIdentity": true, "sts:GetSessionToken": true}
 
 // conditions are the request's condition keys for one resource.
 func (g *Gate) conditions(r *http.Request, p auth.Principal, call *Call, res Resource) map[string][]string {

@@ -16,16 +16,17 @@ type PolicySource interface {
 	PoliciesOf(p auth.Principal) ([]*iampolicy.Policy, error)
 }
 
-// RolePolicyReader is the part of IAM that PoliciesFromIAM reads.
-type RolePolicyReader interface {
+// PolicyReader is the part of IAM that PoliciesFromIAM reads.
+type PolicyReader interface {
 	RolePolicies(arn string) (docs []iam.Document, missing []string, ok bool)
+	UserPolicies(arn string) (docs []iam.Document, missing []string, ok bool)
 }
 
-// PoliciesFromIAM reads a role session's policies from IAM: the role's
-// inline and attached customer-managed policies. Parsed documents are
-// cached by their text.
+// PoliciesFromIAM reads the policies of a role session's role or of a
+// user from IAM: inline and attached customer-managed policies (at their
+// default version). Parsed documents are cached by their text.
 type PoliciesFromIAM struct {
-	IAM RolePolicyReader
+	IAM PolicyReader
 
 	mu     sync.Mutex
 	parsed map[string]*iampolicy.Policy
@@ -34,13 +35,21 @@ type PoliciesFromIAM struct {
 // maxCached bounds the parse cache; it is emptied when full.
 const maxCached = 256
 
-// PoliciesOf implements PolicySource. Users and unknown roles have no
-// policies (everything is denied by default).
+// PoliciesOf implements PolicySource. Unknown roles and users (deleted
+// since the credentials were issued) have no policies: everything is
+// denied by default. A user's session credentials (GetSessionToken) act
+// with the user's policies.
 func (s *PoliciesFromIAM) PoliciesOf(p auth.Principal) ([]*iampolicy.Policy, error) {
-	if p.Kind != auth.KindAssumedRole || p.RoleARN == "" {
-		return nil, nil
+	var (
+		docs []iam.Document
+		ok   bool
+	)
+	switch {
+	case p.Kind == auth.KindAssumedRole && p.RoleARN != "":
+		docs, _, ok = s.IAM.RolePolicies(p.RoleARN)
+	case p.Kind == auth.KindUser:
+		docs, _, ok = s.IAM.UserPolicies(p.ARN)
 	}
-	docs, _, ok := s.IAM.RolePolicies(p.RoleARN)
 	if !ok {
 		return nil, nil
 	}

@@ -74,8 +74,12 @@ func TestAssumeRole(t *testing.T) {
 
 	// The temporary credentials work against the emulator, as they would on AWS.
 	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(cr.AccessKeyId), aws.ToString(cr.SecretAccessKey), aws.ToString(cr.SessionToken))
-	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
-		t.Errorf("GetCallerIdentity with assumed credentials: %v", err)
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatalf("GetCallerIdentity with assumed credentials: %v", err)
+	}
+	if aws.ToString(id.Arn) != "arn:aws:sts::000000000000:assumed-role/lambda-exec/deploy" || aws.ToString(id.UserId) != aws.ToString(out.AssumedRoleUser.AssumedRoleId) {
+		t.Errorf("GetCallerIdentity with assumed credentials = %s %s, want the role session", aws.ToString(id.Arn), aws.ToString(id.UserId))
 	}
 }
 
