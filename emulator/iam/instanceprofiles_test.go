@@ -16,7 +16,9 @@ func TestInstanceProfiles(t *testing.T) {
 	ctx := emulatortest.Context(t)
 	createRole(t, c, "web")
 	createRole(t, c, "other")
-	fastRole := func(o *iam.RoleExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond }
+	fastRole := func(o *iam.RoleExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	}
 	if err := iam.NewRoleExistsWaiter(c, fastRole).Wait(ctx, &iam.GetRoleInput{RoleName: aws.String("web")}, 30*time.Second); err != nil {
 		t.Fatalf("RoleExists waiter: %v", err)
 	}
@@ -30,7 +32,9 @@ func TestInstanceProfiles(t *testing.T) {
 		ip.Roles == nil || len(ip.Roles) != 0 || len(ip.Tags) != 1 {
 		t.Errorf("CreateInstanceProfile = %+v", ip)
 	}
-	fast := func(o *iam.InstanceProfileExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond }
+	fast := func(o *iam.InstanceProfileExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	}
 	if err := iam.NewInstanceProfileExistsWaiter(c, fast).Wait(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String("web-profile")}, 30*time.Second); err != nil {
 		t.Fatalf("InstanceProfileExists waiter: %v", err)
 	}

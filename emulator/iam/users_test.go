@@ -16,7 +16,9 @@ import (
 )
 
 // fastUser polls at the emulator's speed.
-func fastUser(o *iam.UserExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond }
+func fastUser(o *iam.UserExistsWaiterOptions) {
+	o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+}
 
 func TestUsers(t *testing.T) {
 	c := newClient(t)

@@ -20,7 +20,9 @@ func TestPolicyVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	arn := pol.Policy.Arn
-	fast := func(o *iam.PolicyExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond }
+	fast := func(o *iam.PolicyExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	}
 	if err := iam.NewPolicyExistsWaiter(c, fast).Wait(ctx, &iam.GetPolicyInput{PolicyArn: arn}, 30*time.Second); err != nil {
 		t.Fatalf("PolicyExists waiter: %v", err)
 	}
