@@ -51,6 +51,9 @@ type cliCase struct {
 	// with (read from the CLI's --debug log).
 	wantStatus int
 	save       map[string]string // variable -> dotted JSON path
+	// env adds to (and overrides) the CLI's environment, e.g. another
+	// user's AWS_ACCESS_KEY_ID={KEY}.
+	env []string
 }
 
 func iamCases() []cliCase {
@@ -107,7 +110,7 @@ func ec2Cases() []cliCase {
 // waiters succeed on their first poll.
 func TestCLI(t *testing.T) {
 	requireAWSCLI(t)
-	tables := map[string][]cliCase{"iam-sts": iamCases(), "ec2": ec2Cases(), "apigateway": apigatewayCases(), "lambda": lambdaCases(t), "ec2-vpc": ec2VPCCases()}
+	tables := map[string][]cliCase{"iam-sts": iamCases(), "iam-users": iamUserCases(), "ec2": ec2Cases(), "apigateway": apigatewayCases(), "lambda": lambdaCases(t), "ec2-vpc": ec2VPCCases()}
 	for name, cases := range tables {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -292,22 +295,23 @@ func (e *emulator) wait(t *testing.T, deadline time.Duration) error {
 }
 
 // aws runs the aws CLI against the emulator, isolated from the user's AWS
-// configuration.
-func (e *emulator) aws(t *testing.T, args ...string) (stdout, stderr string, code int) {
+// configuration, as test/test unless env says otherwise.
+func (e *emulator) aws(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	full := append([]string{"--endpoint-url", e.url, "--region", "us-east-1", "--output", "json"}, args...)
 	cmd := exec.CommandContext(ctx, "aws", full...)
 	home := t.TempDir()
-	env := []string{}
+	base := []string{}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") {
-			env = append(env, kv)
+			base = append(base, kv)
 		}
 	}
-	cmd.Env = append(env, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE="+filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"))
+	// Later entries win: env overrides the defaults.
+	cmd.Env = append(append(base, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE="+filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials")), env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -340,7 +344,11 @@ func runCase(t *testing.T, e *emulator, vars map[string]string, c cliCase) {
 	if c.wantStatus != 0 {
 		args = append(args, "--debug")
 	}
-	stdout, stderr, code := e.aws(t, args...)
+	env := make([]string, len(c.env))
+	for i, kv := range c.env {
+		env[i] = expand(kv, vars)
+	}
+	stdout, stderr, code := e.aws(t, env, args...)
 	cmdline := "aws " + strings.Join(args, " ")
 	if c.wantErr != "" {
 		// aws CLI v1 exits 255 on a service error, v2 254.
