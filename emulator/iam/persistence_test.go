@@ -1,6 +1,8 @@
 package iam_test
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -148,6 +150,14 @@ func TestUsersKeysProfilesVersionsPersist(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The snapshot holds the secrets: its owner only may read it.
+	fi, err := os.Stat(filepath.Join(dir, "iam.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		t.Errorf("iam.json mode = %v, want 0600", fi.Mode())
+	}
 	srv := emulatortest.Start(t, emulatortest.WithDataDir(dir))
 	cfg := emulatortest.AWSConfig(t, srv.URL())
 	second := iam.NewFromConfig(cfg)
