@@ -119,3 +119,41 @@ func TestUserKeysInStrictMode(t *testing.T) {
 		t.Fatalf("DescribeInstances with a deleted key = %q, want AuthFailure", got)
 	}
 }
+
+// TestUnsavedKeyChangesDoNotApply breaks IAM's snapshot: deactivating a
+// key that cannot be saved leaves it working, and a key that cannot be
+// saved is neither listed nor usable.
+func TestUnsavedKeyChangesDoNotApply(t *testing.T) {
+	dir := t.TempDir()
+	srv := emulatortest.Start(t, emulatortest.WithDataDir(dir))
+	root := emulatortest.AWSConfig(t, srv.URL())
+	ctx := emulatortest.Context(t)
+	admin := iam.NewFromConfig(root)
+	if _, err := admin.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("u")}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("u")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := root.Copy()
+	user.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")
+
+	repair := breakSnapshot(t, dir, "iam.json")
+	_, err = admin.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("u"), AccessKeyId: key.AccessKey.AccessKeyId, Status: iamtypes.StatusTypeInactive})
+	if got := apiCode(err); got != "ServiceFailure" {
+		t.Fatalf("UpdateAccessKey that cannot be saved = %q, want ServiceFailure", got)
+	}
+	if id, err := sts.NewFromConfig(user).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil || aws.ToString(id.Arn) != "arn:aws:iam::000000000000:user/u" {
+		t.Fatalf("the key after an unsaved deactivation = %+v, %v, want still the user", id, err)
+	}
+	_, err = admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("u")})
+	if got := apiCode(err); got != "ServiceFailure" {
+		t.Fatalf("CreateAccessKey that cannot be saved = %q, want ServiceFailure", got)
+	}
+	repair()
+	keys, err := admin.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("u")})
+	if err != nil || len(keys.AccessKeyMetadata) != 1 || keys.AccessKeyMetadata[0].Status != iamtypes.StatusTypeActive {
+		t.Fatalf("keys after unsaved changes = %+v, %v, want the one active key", keys, err)
+	}
+}
