@@ -114,13 +114,14 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.tempDir = workDir
 	}
-	if err := s.startEC2(st); err != nil {
-		s.shutdownServices()
-		return nil, err
-	}
+	// IAM first: EC2 resolves instance profiles in it.
 	if s.iam, err = iam.New(iam.Options{Store: st}); err != nil {
 		s.shutdownServices()
 		return nil, fmt.Errorf("failed to load iam state: %w", err)
+	}
+	if err := s.startEC2(st); err != nil {
+		s.shutdownServices()
+		return nil, err
 	}
 	s.setupAuth()
 	s.sts = sts.New(s.iam, s.credentials)
@@ -152,7 +153,7 @@ func New(cfg Config) (*Server, error) {
 // the engine must answer, and persisted instances are resynced with their
 // containers before the first request.
 func (s *Server) startEC2(st *store.Store) error {
-	opts := ec2.Options{Store: st, TransitionDelay: s.cfg.TransitionDelay}
+	opts := ec2.Options{Store: st, TransitionDelay: s.cfg.TransitionDelay, InstanceProfiles: s.iam}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if s.cfg.EC2Containers {

@@ -22,6 +22,8 @@ type instance struct {
 	Architecture  string         `json:"architecture"`
 	RootDevice    string         `json:"rootDevice"`
 	KeyName       string         `json:"keyName,omitempty"`
+	ProfileARN    string         `json:"iamInstanceProfileArn,omitempty"`
+	ProfileID     string         `json:"iamInstanceProfileId,omitempty"`
 	LaunchIndex   int            `json:"launchIndex"`
 	LaunchTime    time.Time      `json:"launchTime"`
 	PrivateIP     string         `json:"privateIp"`
@@ -174,6 +176,9 @@ func (v *view) xml() xmlInstance {
 	}
 	if in.Monitoring {
 		x.Monitoring.State = "enabled"
+	}
+	if in.ProfileARN != "" {
+		x.IamInstanceProfile = &xmlIAMProfile{Arn: in.ProfileARN, ID: in.ProfileID}
 	}
 	if v.hasPublicIP() {
 		x.IPAddress = in.PublicIP

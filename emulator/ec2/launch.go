@@ -104,7 +104,8 @@ func (s *Service) createInstancesLocked(req *protocol.QueryRequest, spec *launch
 		in := &instance{
 			Seq: s.seq, ID: wire.NewID("i-"), ReservationID: rid, Region: req.Region, Zone: place.Subnet.Zone,
 			ImageID: spec.image.ID, InstanceType: spec.instanceType, Architecture: spec.image.Architecture,
-			RootDevice: spec.image.RootDevice, KeyName: spec.keyName, LaunchIndex: i, LaunchTime: now.UTC(),
+			RootDevice: spec.image.RootDevice, KeyName: spec.keyName, ProfileARN: spec.profileARN, ProfileID: spec.profileID,
+			LaunchIndex: i, LaunchTime: now.UTC(),
 			PrivateIP: ips[i], SubnetID: place.Subnet.ID, VpcID: place.Subnet.VpcID, Groups: place.Groups,
 			ENIID: wire.NewID("eni-"), AttachmentID: wire.NewID("eni-attach-"), MAC: macAddress(), VolumeID: wire.NewID("vol-"),
 			ClientToken: spec.clientToken, UserData: spec.userData, Monitoring: spec.monitoring,

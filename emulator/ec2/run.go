@@ -33,6 +33,8 @@ type launchSpec struct {
 	place        vpc.PlaceRequest
 	privateIP    string
 	keyName      string
+	profileARN   string // IamInstanceProfile, resolved
+	profileID    string
 	clientToken  string
 	paramsHash   string // the request without its token, for idempotency
 	userData     string
@@ -67,6 +69,9 @@ func (s *Service) parseLaunch(ctx context.Context, req *protocol.QueryRequest) (
 		return nil, err
 	}
 	spec.keyName, _ = wire.First(p, "KeyName")
+	if spec.profileARN, spec.profileID, err = s.instanceProfile(p); err != nil {
+		return nil, err
+	}
 	spec.clientToken, _ = wire.First(p, "ClientToken")
 	if len(spec.clientToken) > 64 {
 		return nil, wire.InvalidValue("Value (%s) for parameter clientToken is invalid. Length must not exceed 64 characters.", spec.clientToken)

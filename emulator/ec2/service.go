@@ -24,6 +24,9 @@ type Options struct {
 	TransitionDelay time.Duration
 	// Driver backs instances with something real; nil records state only.
 	Driver Driver
+	// InstanceProfiles resolves RunInstances' IamInstanceProfile; nil
+	// knows none.
+	InstanceProfiles InstanceProfiles
 	// Now is the clock, for tests; time.Now when nil.
 	Now func() time.Time
 }

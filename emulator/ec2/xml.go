@@ -85,6 +85,7 @@ type xmlInstance struct {
 	BlockDevices          []xmlBlockDevice     `xml:"blockDeviceMapping>item"`
 	VirtualizationType    string               `xml:"virtualizationType"`
 	ClientToken           string               `xml:"clientToken,omitempty"`
+	IamInstanceProfile    *xmlIAMProfile       `xml:"iamInstanceProfile,omitempty"`
 	Tags                  []protocol.Tag       `xml:"tagSet>item"`
 	Hypervisor            string               `xml:"hypervisor"`
 	EbsOptimized          bool                 `xml:"ebsOptimized"`
