@@ -123,6 +123,11 @@ func unpack(data []byte, dir string) error {
 		return fmt.Errorf("failed to create unpack dir: %w", err)
 	}
 	defer os.RemoveAll(tmp) // no-op once renamed
+	// MkdirTemp makes it private; functions may run as another user, who
+	// must read the code (Lambda requires global read permissions too).
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("failed to open unpack dir to functions: %w", err)
+	}
 	if err := extract(data, tmp); err != nil {
 		return err
 	}

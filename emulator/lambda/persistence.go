@@ -82,7 +82,7 @@ func blobPath(region, name, hexSum string) string {
 }
 
 func (s *Service) functionDir(region, name string) string {
-	return filepath.Join(s.workDir, "functions", region, name)
+	return filepath.Join(s.codeRoot, "functions", region, name)
 }
 
 func (s *Service) codeDir(region, name, hexSum string) string {

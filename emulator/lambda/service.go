@@ -28,15 +28,19 @@ type Options struct {
 	TransitionDelay time.Duration
 	// WorkDir holds unpacked code and function logs (a temp dir when empty).
 	WorkDir string
+	// CodeDir, when set, holds the unpacked code instead of WorkDir: a
+	// directory the functions' user can reach when WorkDir is not.
+	CodeDir string
 	// MaxAsyncInvocations bounds Event invocations running at once (default 64).
 	MaxAsyncInvocations int
 }
 
 // Service is the Lambda emulator.
 type Service struct {
-	opts    Options
-	workDir string
-	tempDir string // created by New, removed by Close
+	opts     Options
+	workDir  string
+	codeRoot string // unpacked code: opts.CodeDir, else workDir
+	tempDir  string // created by New, removed by Close
 
 	mu        sync.Mutex
 	functions map[string]*function // by key(region, name)
@@ -68,6 +72,10 @@ func New(opts Options) (*Service, error) {
 			return nil, fmt.Errorf("failed to create lambda work dir: %w", err)
 		}
 		s.workDir, s.tempDir = dir, dir
+	}
+	s.codeRoot = opts.CodeDir
+	if s.codeRoot == "" {
+		s.codeRoot = s.workDir
 	}
 	if err := s.load(); err != nil {
 		return nil, err

@@ -33,6 +33,9 @@ type Config struct {
 	// Credentials issues each sandbox's role credentials; without it (or
 	// for a function without a Role) sandboxes get test/test.
 	Credentials CredentialIssuer
+	// User runs function processes as another account (see FunctionUser);
+	// nil runs them as the emulator's own user.
+	User *User
 }
 
 // Function is what the manager needs to know of a function version.

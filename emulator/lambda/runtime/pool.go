@@ -92,7 +92,7 @@ func (p *pool) start(fn Function, initTail *tail) (*sandbox, error) {
 		m.wg.Done()
 		return nil, err
 	}
-	sb, err := startSandbox(fn, bootstrap, environment(fn, endpoint, creds), ident, initTail, func(sb *sandbox) {
+	sb, err := startSandbox(fn, bootstrap, environment(fn, endpoint, creds), ident, m.cfg.User, initTail, func(sb *sandbox) {
 		revoke() // the process is gone: so are its credentials
 		p.remove(sb)
 		m.log.Debug("lambda process exited", "function", fn.Name, "sandbox", ident.ID, "pid", sb.pid, "status", sb.exitMessage())

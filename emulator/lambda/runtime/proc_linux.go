@@ -41,3 +41,14 @@ func maxMemoryMB(pid int) int {
 	}
 	return 0
 }
+
+// HideFromFunctions makes the calling process (the emulator) non-dumpable:
+// processes of the same user, such as its functions, can then neither read
+// its /proc/<pid>/environ, mem or fds nor ptrace it. Children are not
+// affected (execve resets the flag).
+func HideFromFunctions() error {
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("prctl(PR_SET_DUMPABLE, 0): %w", err)
+	}
+	return nil
+}

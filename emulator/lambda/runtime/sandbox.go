@@ -50,8 +50,9 @@ type sandbox struct {
 
 // startSandbox starts fn's bootstrap with a fresh Runtime API listener. Its
 // init output goes to initTail, the tail of the invocation starting it;
-// onExit runs once the process is reaped.
-func startSandbox(fn Function, bootstrap string, env []string, ident *auth.Sandbox, initTail *tail, onExit func(*sandbox)) (*sandbox, error) {
+// onExit runs once the process is reaped. A non-nil user runs it as that
+// account.
+func startSandbox(fn Function, bootstrap string, env []string, ident *auth.Sandbox, user *User, initTail *tail, onExit func(*sandbox)) (*sandbox, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("failed to listen for the runtime API: %w", err)
@@ -81,6 +82,7 @@ func startSandbox(fn Function, bootstrap string, env []string, ident *auth.Sandb
 	sort.Strings(cmd.Env)
 	cmd.Stdout, cmd.Stderr = logs.w, logs.w
 	setProcessGroup(cmd)
+	runAs(cmd, user)
 	sb.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		sb.srv.Close()

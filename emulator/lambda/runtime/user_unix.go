@@ -1,0 +1,34 @@
+//go:build unix
+
+package runtime
+
+import (
+	"io/fs"
+	"os/exec"
+	"syscall"
+)
+
+// runAs makes cmd run as u, without supplementary groups; switching from
+// root to another uid also drops every capability.
+func runAs(cmd *exec.Cmd, u *User) {
+	if u == nil {
+		return
+	}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Credential = &syscall.Credential{Uid: u.UID, Gid: u.GID, Groups: []uint32{}}
+}
+
+func (u *User) canSearch(st fs.FileInfo) bool {
+	perm := st.Mode().Perm()
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		switch {
+		case sys.Uid == u.UID:
+			return perm&0o100 != 0
+		case sys.Gid == u.GID:
+			return perm&0o010 != 0
+		}
+	}
+	return perm&0o001 != 0
+}
