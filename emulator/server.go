@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/apidriven/api-driven/emulator/apigateway"
@@ -22,6 +21,7 @@ import (
 	"github.com/apidriven/api-driven/emulator/iam"
 	"github.com/apidriven/api-driven/emulator/lambda"
 	"github.com/apidriven/api-driven/emulator/lambda/runtime"
+	"github.com/apidriven/api-driven/emulator/perimeter"
 	"github.com/apidriven/api-driven/emulator/protocol"
 	"github.com/apidriven/api-driven/emulator/store"
 	"github.com/apidriven/api-driven/emulator/sts"
@@ -61,6 +61,19 @@ type Config struct {
 	// enforcing them.
 	IAMSoftMode bool
 	Logger      *slog.Logger
+	// PublicAddr, when set, serves deployed APIs' stage URLs and the
+	// health check, and nothing else, on a second listener: the port
+	// `go tool mage public` publishes.
+	PublicAddr string
+	// AllowRemote permits an Addr beyond loopback; every control-plane
+	// call must then pass Perimeter.Verifier.
+	AllowRemote bool
+	// Perimeter is who else may call the control plane (Host and Origin
+	// allow-lists, a Codespace's forwarding); see package perimeter.
+	Perimeter perimeter.Policy
+	// FunctionUser is the -function-user setting (runtime.FunctionUser):
+	// by default, functions of a root emulator run as nobody.
+	FunctionUser string
 }
 
 // Server is a running emulator.
@@ -72,6 +85,8 @@ type Server struct {
 	http     *http.Server
 	url      string
 	tempDir  string
+	public   *http.Server // nil without cfg.PublicAddr
+	pubURL   string
 
 	health     *healthTracker
 	ec2        *ec2.Service
@@ -104,15 +119,13 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	workDir := cfg.WorkDir
-	if workDir == "" && st.Persistent() {
-		workDir = filepath.Join(st.Dir(), "lambda-work")
+	user, err := runtime.FunctionUser(cfg.FunctionUser)
+	if err != nil {
+		return nil, err
 	}
-	if workDir == "" {
-		if workDir, err = os.MkdirTemp("", "awsemu-"); err != nil {
-			return nil, fmt.Errorf("failed to create work dir: %w", err)
-		}
-		s.tempDir = workDir
+	workDir, codeDir, err := s.workDirs(st, user)
+	if err != nil {
+		return nil, err
 	}
 	// IAM first: EC2 resolves instance profiles in it.
 	if s.iam, err = iam.New(iam.Options{Store: st}); err != nil {
@@ -125,8 +138,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.setupAuth()
 	s.sts = sts.New(s.iam, s.credentials)
-	s.runtime = runtime.NewManager(runtime.Config{Logger: s.log, Credentials: sandboxIssuer{s}})
-	if s.lambda, err = lambda.New(lambda.Options{Store: st, Roles: s.iam, Runtime: s.runtime, TransitionDelay: cfg.TransitionDelay, WorkDir: workDir}); err != nil {
+	s.runtime = runtime.NewManager(runtime.Config{Logger: s.log, Credentials: sandboxIssuer{s}, User: user})
+	if s.lambda, err = lambda.New(lambda.Options{Store: st, Roles: s.iam, Runtime: s.runtime, TransitionDelay: cfg.TransitionDelay, WorkDir: workDir, CodeDir: codeDir}); err != nil {
 		s.shutdownServices()
 		return nil, fmt.Errorf("failed to load lambda state: %w", err)
 	}
@@ -185,10 +198,14 @@ func (s *Server) startEC2(st *store.Store) error {
 	return nil
 }
 
-// Start builds a Server and serves it on cfg.Addr until Close.
+// Start builds a Server and serves it on cfg.Addr (and cfg.PublicAddr)
+// until Close. An Addr beyond loopback needs cfg.AllowRemote.
 func Start(cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
+	}
+	if err := perimeter.CheckControlAddr(cfg.Addr, cfg.AllowRemote); err != nil {
+		return nil, err
 	}
 	s, err := New(cfg)
 	if err != nil {
@@ -199,26 +216,68 @@ func Start(cfg Config) (*Server, error) {
 		s.shutdownServices()
 		return nil, fmt.Errorf("failed to listen on %s (is another emulator or LocalStack running? stop it or pick another address): %w", cfg.Addr, err)
 	}
-	s.Serve(ln)
+	var pub net.Listener
+	if cfg.PublicAddr != "" {
+		if pub, err = net.Listen("tcp", cfg.PublicAddr); err != nil {
+			ln.Close()
+			s.shutdownServices()
+			return nil, fmt.Errorf("failed to listen on %s for the public port (is another emulator running? stop it or pick another address): %w", cfg.PublicAddr, err)
+		}
+	}
+	if err := s.Serve(ln); err != nil {
+		ln.Close()
+		if pub != nil {
+			pub.Close()
+		}
+		s.shutdownServices()
+		return nil, err
+	}
+	if pub != nil {
+		s.ServePublic(pub)
+	}
 	return s, nil
 }
 
-// Serve serves on ln in the background.
-func (s *Server) Serve(ln net.Listener) {
+// Serve serves the control plane on ln in the background, behind the
+// perimeter (see package perimeter).
+func (s *Server) Serve(ln net.Listener) error {
+	handler, err := s.guard(ln)
+	if err != nil {
+		return err
+	}
 	s.listener = ln
 	s.url = "http://" + ln.Addr().String()
 	s.runtime.SetEndpointURL(s.url)
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("emulator stopped serving", "err", err)
 		}
 	}()
 	s.log.Info("emulator listening", "url", s.url, "data_dir", s.cfg.DataDir)
+	return nil
+}
+
+// ServePublic serves the public data plane on ln: stage URLs and health.
+func (s *Server) ServePublic(ln net.Listener) {
+	s.pubURL = "http://" + ln.Addr().String()
+	s.public = &http.Server{Handler: perimeter.Public(s, isStageURL), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.public.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("emulator stopped serving its public port", "err", err)
+		}
+	}()
+	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !perimeter.IsLoopbackHost(host) {
+		s.log.Warn(perimeter.PublicWarning(ln.Addr().String()))
+	}
+	s.log.Info("public port listening (stage URLs and health only)", "url", s.pubURL)
 }
 
 // URL is the base URL clients use as their endpoint.
 func (s *Server) URL() string { return s.url }
+
+// PublicURL is the base URL of the public port; "" without one.
+func (s *Server) PublicURL() string { return s.pubURL }
 
 // Close stops listening, stops function processes and waits for them.
 func (s *Server) Close() error {
@@ -228,9 +287,11 @@ func (s *Server) Close() error {
 // Shutdown stops gracefully within ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
 	var errs []error
-	if s.http != nil {
-		if err := s.http.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
+	for _, srv := range []*http.Server{s.public, s.http} {
+		if srv != nil {
+			if err := srv.Shutdown(ctx); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	errs = append(errs, s.shutdownServices())

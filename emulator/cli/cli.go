@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/apidriven/api-driven/emulator"
+	"github.com/apidriven/api-driven/emulator/lambda/runtime"
 )
 
 // Run parses args (and AWSEMU_* variables) and serves until ctx is done.
@@ -28,6 +29,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logLevel := fs.String("log-level", envOr("AWSEMU_LOG_LEVEL", "info"), "debug, info, warn or error (env AWSEMU_LOG_LEVEL)")
 	enforceIAM := fs.Bool("enforce-iam", envBool("ENFORCE_IAM") || envBool("AWSEMU_ENFORCE_IAM"), "strict IAM: every call must carry a valid SigV4 signature from known credentials (test/test is the root) and every other caller's policies are evaluated; function sandboxes' calls are evaluated in any mode (env ENFORCE_IAM=1, as LocalStack)")
 	iamSoft := fs.Bool("iam-soft-mode", envBool("IAM_SOFT_MODE") || envBool("AWSEMU_IAM_SOFT_MODE"), "log IAM denials instead of enforcing them (env IAM_SOFT_MODE=1, as LocalStack)")
+	pf := perimeterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -39,16 +41,22 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("invalid -log-level %q: use debug, info, warn or error", *logLevel)
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if err := runtime.HideFromFunctions(); err != nil {
+		logger.Warn("functions of this user could read the emulator's memory and environment", "err", err)
+	}
 	start := time.Now()
-	srv, err := emulator.Start(emulator.Config{
+	cfg := emulator.Config{
 		Addr: *addr, DataDir: *dataDir, TransitionDelay: *delay, Logger: logger,
 		EC2Containers: *ec2Containers, EC2ContainerNetwork: *ec2Network,
 		EnforceIAM: *enforceIAM, IAMSoftMode: *iamSoft,
-	})
+	}
+	pf.apply(&cfg)
+	srv, err := emulator.Start(cfg)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "awsemu ready on %s in %s (data dir: %s)\n", srv.URL(), time.Since(start).Round(time.Millisecond), orMemory(*dataDir))
+	pf.report(stdout, srv)
 	if *ec2Containers {
 		fmt.Fprintf(stdout, "EC2 instances of container AMIs run as Docker containers (list them: aws ec2 describe-images --owners self)\n")
 	}

@@ -1,0 +1,237 @@
+package perimeter_test
+
+// The perimeter proven against the real emulator, through net/http and
+// aws-sdk-go-v2: what a web page of another origin, a rebound DNS name, a
+// visitor of the public port and an unsigned remote caller can do.
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
+
+	"github.com/apidriven/api-driven/emulator"
+	"github.com/apidriven/api-driven/emulator/cli"
+	"github.com/apidriven/api-driven/emulator/emulatortest"
+	"github.com/apidriven/api-driven/emulator/perimeter"
+)
+
+const trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+
+func withPublicPort(c *emulator.Config) { c.PublicAddr = "127.0.0.1:0" }
+
+// send makes one request with net/http and returns its status and body.
+func send(t *testing.T, method, u, host, body string, header map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(emulatortest.Context(t), method, u, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, u, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
+func createRoleForm(name string) string {
+	return url.Values{"Action": {"CreateRole"}, "Version": {"2010-05-08"}, "RoleName": {name}, "AssumeRolePolicyDocument": {trust}}.Encode()
+}
+
+// roleExists asks IAM through the SDK, as the user would.
+func roleExists(t *testing.T, endpoint, name string) bool {
+	t.Helper()
+	_, err := iam.NewFromConfig(emulatortest.AWSConfig(t, endpoint)).GetRole(emulatortest.Context(t), &iam.GetRoleInput{RoleName: aws.String(name)})
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "NoSuchEntity" {
+		return false
+	}
+	if err != nil {
+		t.Fatalf("GetRole %s: %v", name, err)
+	}
+	return true
+}
+
+// TestCrossOriginRequestsRefused: a page of another origin can neither
+// create a role with a form POST nor a function with a text/plain body,
+// while the same requests without an Origin (a CLI) work.
+func TestCrossOriginRequestsRefused(t *testing.T) {
+	srv := emulatortest.Start(t)
+	formHeader := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": "http://evil.example"}
+	code, body := send(t, "POST", srv.URL()+"/", "", createRoleForm("csrf-role"), formHeader)
+	if code != http.StatusForbidden || !strings.Contains(body, "<Code>AccessDenied</Code>") || !strings.Contains(body, "-extra-cors-allowed-origins") {
+		t.Fatalf("cross-origin form POST: %d %s", code, body)
+	}
+	if roleExists(t, srv.URL(), "csrf-role") {
+		t.Fatal("the cross-origin form POST created a role")
+	}
+	fn := `{"FunctionName":"csrf-fn","Runtime":"provided.al2023","Role":"arn:aws:iam::000000000000:role/x","Handler":"bootstrap","Code":{"ZipFile":"UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="}}`
+	code, body = send(t, "POST", srv.URL()+"/2015-03-31/functions", "", fn, map[string]string{"Content-Type": "text/plain", "Origin": "https://evil.example"})
+	if code != http.StatusForbidden || !strings.Contains(body, `"__type":"AccessDenied"`) {
+		t.Fatalf("cross-origin text/plain CreateFunction: %d %s", code, body)
+	}
+	code, body = send(t, "POST", srv.URL()+"/", "", createRoleForm("cli-role"), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	if code != http.StatusOK || !roleExists(t, srv.URL(), "cli-role") {
+		t.Fatalf("the same form POST without Origin: %d %s", code, body)
+	}
+}
+
+// TestHostRebindingRefused: a page whose name was rebound to 127.0.0.1
+// sends its own Host; the AWS APIs refuse it, saying how to accept it.
+func TestHostRebindingRefused(t *testing.T) {
+	srv := emulatortest.Start(t)
+	_, port, _ := strings.Cut(strings.TrimPrefix(srv.URL(), "http://"), ":")
+	header := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	code, body := send(t, "POST", srv.URL()+"/", "rebind.evil.example:"+port, createRoleForm("rebound"), header)
+	if code != http.StatusForbidden || !strings.Contains(body, "not a local name") || !strings.Contains(body, "AWSEMU_EXTRA_ALLOWED_HOSTS=rebind.evil.example") {
+		t.Fatalf("rebound Host: %d %s", code, body)
+	}
+	if roleExists(t, srv.URL(), "rebound") {
+		t.Fatal("a request for a rebound Host created a role")
+	}
+	code, body = send(t, "POST", srv.URL()+"/", "localhost.localstack.cloud:"+port, createRoleForm("local-name"), header)
+	if code != http.StatusOK {
+		t.Fatalf("LocalStack's local name: %d %s", code, body)
+	}
+}
+
+// deployMock deploys a MOCK GET / to stage prod and returns the API id.
+func deployMock(t *testing.T, endpoint string) string {
+	t.Helper()
+	ctx := emulatortest.Context(t)
+	c := apigateway.NewFromConfig(emulatortest.AWSConfig(t, endpoint))
+	api, err := c.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String("public-test")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := api.RootResourceId
+	if _, err := c.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: root, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: root, HttpMethod: aws.String("GET"), Type: "MOCK"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("prod")}); err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(api.Id)
+}
+
+// TestPublicPortServesOnlyStageURLs: the public port answers the stage
+// URLs in their three forms, from any Host and Origin, and its health;
+// every AWS API is refused there, through net/http and through the SDK.
+func TestPublicPortServesOnlyStageURLs(t *testing.T) {
+	srv := emulatortest.Start(t, withPublicPort)
+	if srv.PublicURL() == "" || srv.PublicURL() == srv.URL() {
+		t.Fatalf("public URL %q beside %q", srv.PublicURL(), srv.URL())
+	}
+	id := deployMock(t, srv.URL())
+	pub := srv.PublicURL()
+	anywhere := map[string]string{"Origin": "https://anyone.example"}
+	for _, tt := range []struct{ name, path, host string }{
+		{"aws form", "/_aws/execute-api/" + id + "/prod/", "fluffy-4567.app.github.dev"},
+		{"user request form", "/restapis/" + id + "/prod/_user_request_/", "203.0.113.7"},
+		{"host form", "/prod/", id + ".execute-api.localhost.localstack.cloud"},
+	} {
+		if code, body := send(t, "GET", pub+tt.path, tt.host, "", anywhere); code != http.StatusOK {
+			t.Errorf("stage URL, %s, on the public port: %d %s", tt.name, code, body)
+		}
+	}
+	if code, body := send(t, "GET", pub+"/_localstack/health", "", "", nil); code != http.StatusOK || !strings.Contains(body, `"services"`) {
+		t.Errorf("health on the public port: %d %s", code, body)
+	}
+	for _, tt := range []struct{ method, path, body, ct string }{
+		{"POST", "/", createRoleForm("via-public"), "application/x-www-form-urlencoded"},
+		{"GET", "/?Action=ListRoles&Version=2010-05-08", "", ""},
+		{"GET", "/2015-03-31/functions", "", ""},
+		{"POST", "/restapis", `{"name":"x"}`, "application/json"},
+		{"GET", "/restapis/" + id + "/resources", "", ""},
+		{"GET", "/_localstack/info", "", ""},
+	} {
+		code, body := send(t, tt.method, pub+tt.path, "", tt.body, map[string]string{"Content-Type": tt.ct})
+		if code != http.StatusForbidden || !strings.Contains(body, "only deployed APIs' stage URLs") {
+			t.Errorf("%s %s on the public port: %d %s", tt.method, tt.path, code, body)
+		}
+	}
+	if roleExists(t, srv.URL(), "via-public") {
+		t.Fatal("the public port created a role")
+	}
+	_, err := iam.NewFromConfig(emulatortest.AWSConfig(t, pub)).ListRoles(emulatortest.Context(t), &iam.ListRolesInput{})
+	var respErr interface{ HTTPStatusCode() int }
+	if !errors.As(err, &respErr) || respErr.HTTPStatusCode() != http.StatusForbidden {
+		t.Fatalf("SDK ListRoles on the public port: %v, want HTTP 403", err)
+	}
+}
+
+// TestRemoteListenNeedsOptIn: every interface without -allow-remote is
+// refused, by the library and by the awsemu command, with the way out.
+func TestRemoteListenNeedsOptIn(t *testing.T) {
+	_, err := emulator.Start(emulator.Config{Addr: "0.0.0.0:0"})
+	if !errors.Is(err, perimeter.ErrRemoteNotAllowed) {
+		t.Fatalf("Start on 0.0.0.0: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	t.Setenv(perimeter.EnvAllowRemote, "")
+	var stdout, stderr strings.Builder
+	err = cli.Run(ctx, []string{"-addr", "0.0.0.0:0"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "refusing to listen on 0.0.0.0:0") || !strings.Contains(err.Error(), "-allow-remote") ||
+		!strings.Contains(err.Error(), "127.0.0.1:0") || strings.Contains(stdout.String(), "ready") {
+		t.Fatalf("awsemu -addr 0.0.0.0:0: %v\n%s", err, stdout.String())
+	}
+	// The opt-in alone is not enough: signatures need credentials.
+	_, err = emulator.Start(emulator.Config{Addr: "0.0.0.0:0", AllowRemote: true})
+	if err == nil || !strings.Contains(err.Error(), "no credentials configured") {
+		t.Fatalf("Start on 0.0.0.0 with -allow-remote and no verifier: %v", err)
+	}
+}
+
+// TestRemoteRequiresSignatures: with remote access, only calls signed with
+// the configured credentials pass (a real SigV4 check), through the SDK.
+func TestRemoteRequiresSignatures(t *testing.T) {
+	const akid, secret = "AKIAREMOTETEST000001", "remote-secret-of-forty-characters-000001"
+	srv := emulatortest.Start(t, func(c *emulator.Config) {
+		c.Perimeter.Remote = true
+		c.Perimeter.Verifier = sigv4Verifier{akid: secret}
+	})
+	client := func(id, key string) *iam.Client {
+		cfg := emulatortest.AWSConfig(t, srv.URL())
+		cfg.Credentials = credentials.NewStaticCredentialsProvider(id, key, "")
+		return iam.NewFromConfig(cfg)
+	}
+	if _, err := client(akid, secret).ListRoles(emulatortest.Context(t), &iam.ListRolesInput{}); err != nil {
+		t.Fatalf("signed with the configured credentials: %v", err)
+	}
+	for _, tt := range []struct{ name, id, key, code string }{
+		{"LocalStack's public test credentials", "test", "test", "InvalidClientTokenId"},
+		{"wrong secret", akid, "guessed", "SignatureDoesNotMatch"},
+	} {
+		_, err := client(tt.id, tt.key).ListRoles(emulatortest.Context(t), &iam.ListRolesInput{})
+		var apiErr smithy.APIError
+		if !errors.As(err, &apiErr) || apiErr.ErrorCode() != tt.code {
+			t.Errorf("%s: %v, want %s", tt.name, err, tt.code)
+		}
+	}
+	code, body := send(t, "GET", srv.URL()+"/?Action=ListRoles&Version=2010-05-08", "", "", nil)
+	if code != http.StatusForbidden || !strings.Contains(body, "MissingAuthenticationToken") {
+		t.Fatalf("unsigned: %d %s", code, body)
+	}
+}
