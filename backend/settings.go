@@ -29,7 +29,10 @@ type Settings struct {
 	LambdaArch      string // APIDRIVEN_LAMBDA_ARCH for LocalStack and AWS
 	// EC2Containers (APIDRIVEN_EC2_CONTAINERS=1): the embedded emulator
 	// backs the project's instance with a Docker container.
-	EC2Containers   bool
+	EC2Containers bool
+	// AllowRemote (APIDRIVEN_ALLOW_REMOTE=1, never recorded): the
+	// embedded emulator may listen beyond loopback.
+	AllowRemote     bool
 	LocalStackImage string
 	LocalStackToken string
 	LocalStackCLI   bool
@@ -92,6 +95,9 @@ func SettingsFromEnv(root string, st *status.Status) (Settings, error) {
 		return s, status.WithFix(fmt.Errorf("unknown APIDRIVEN_TARGET %q%s", s.Target, s.Source("APIDRIVEN_TARGET")), "use ec2 (the default) or docker")
 	}
 	if s.EC2Containers, err = parseBool("APIDRIVEN_EC2_CONTAINERS", v.get("APIDRIVEN_EC2_CONTAINERS", "")); err != nil {
+		return s, err
+	}
+	if s.AllowRemote, err = parseBool("APIDRIVEN_ALLOW_REMOTE", os.Getenv("APIDRIVEN_ALLOW_REMOTE")); err != nil {
 		return s, err
 	}
 	if s.Backend == "aws" && s.Target == "docker" {

@@ -2,17 +2,67 @@ package embedded
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
-// TestArgsEC2Containers: the EC2 container mode starts the emulator with
-// -ec2-containers; without it, the flag is absent.
-func TestArgsEC2Containers(t *testing.T) {
-	for _, on := range []bool{true, false} {
-		p := New(Options{StateDir: t.TempDir(), EC2Containers: on})
-		if got := slices.Contains(p.args("127.0.0.1:4566"), "-ec2-containers"); got != on {
-			t.Errorf("EC2Containers=%v: -ec2-containers passed = %v", on, got)
-		}
+// TestArgs: the options become the emulator's flags; the public port
+// listens on loopback beside the endpoint's port.
+func TestArgs(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		o             Options
+		publicPort    string // APIDRIVEN_PUBLIC_PORT
+		want, notWant []string
+	}{
+		{name: "ec2 containers on", o: Options{EC2Containers: true}, want: []string{"-ec2-containers"}},
+		{name: "ec2 containers off", notWant: []string{"-ec2-containers"}},
+		{name: "remote opt-in", o: Options{AllowRemote: true}, want: []string{"-allow-remote"}},
+		{name: "no remote by default", notWant: []string{"-allow-remote"}},
+		{name: "public port beside 4566", want: []string{"-public-addr 127.0.0.1:4567"}},
+		{name: "public port beside 4599", o: Options{Endpoint: "http://localhost:4599"}, want: []string{"-public-addr 127.0.0.1:4600"}},
+		{name: "public port chosen", publicPort: "8080", want: []string{"-public-addr 127.0.0.1:8080"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("APIDRIVEN_PUBLIC_PORT", tt.publicPort)
+			tt.o.StateDir = t.TempDir()
+			if tt.o.Endpoint == "" {
+				tt.o.Endpoint = "http://localhost:4566"
+			}
+			args, err := New(tt.o).args("127.0.0.1:4566")
+			if err != nil {
+				t.Fatal(err)
+			}
+			line := strings.Join(args, " ")
+			for _, w := range tt.want {
+				if !strings.Contains(line, w) {
+					t.Errorf("args %q lack %q", line, w)
+				}
+			}
+			for _, w := range tt.notWant {
+				if slices.Contains(args, w) {
+					t.Errorf("args %q hold %q", line, w)
+				}
+			}
+		})
+	}
+	t.Setenv("APIDRIVEN_PUBLIC_PORT", "nope")
+	if _, err := New(Options{StateDir: t.TempDir(), Endpoint: "http://localhost:4566"}).args("127.0.0.1:4566"); err == nil || !strings.Contains(err.Error(), "APIDRIVEN_PUBLIC_PORT") {
+		t.Fatalf("a bad APIDRIVEN_PUBLIC_PORT: %v", err)
+	}
+}
+
+// TestEmulatorEnv: only what the emulator needs reaches it.
+func TestEmulatorEnv(t *testing.T) {
+	got := emulatorEnv([]string{
+		"PATH=/usr/bin", "HOME=/home/me", "DOCKER_HOST=unix:///run/docker.sock", "AWSEMU_LOG_LEVEL=debug",
+		"CODESPACE_NAME=fluffy", "GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN=app.github.dev",
+		"AWS_SECRET_ACCESS_KEY=real-secret", "GITHUB_TOKEN=ghp_x", "LOCALSTACK_AUTH_TOKEN=ls-x", "APIDRIVEN_BACKEND=embedded", "MY_PASSWORD=x",
+	})
+	want := []string{"PATH=/usr/bin", "HOME=/home/me", "DOCKER_HOST=unix:///run/docker.sock", "AWSEMU_LOG_LEVEL=debug",
+		"CODESPACE_NAME=fluffy", "GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN=app.github.dev"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("emulatorEnv = %q, want %q", got, want)
 	}
 }
 
@@ -25,7 +75,10 @@ func TestArgsIAMModes(t *testing.T) {
 	}{{"1", "", []string{"-enforce-iam"}}, {"", "true", []string{"-iam-soft-mode"}}, {"0", "", nil}} {
 		t.Setenv("ENFORCE_IAM", tt.enforce)
 		t.Setenv("IAM_SOFT_MODE", tt.soft)
-		args := New(Options{StateDir: t.TempDir()}).args("127.0.0.1:4566")
+		args, err := New(Options{StateDir: t.TempDir(), Endpoint: "http://localhost:4566"}).args("127.0.0.1:4566")
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, flag := range []string{"-enforce-iam", "-iam-soft-mode"} {
 			if got, want := slices.Contains(args, flag), slices.Contains(tt.want, flag); got != want {
 				t.Errorf("ENFORCE_IAM=%q IAM_SOFT_MODE=%q: %s passed = %v, want %v", tt.enforce, tt.soft, flag, got, want)

@@ -32,7 +32,10 @@ type Options struct {
 	// container AMIs run as Docker containers (APIDRIVEN_EC2_CONTAINERS=1).
 	// Up restarts an emulator it started without the mode.
 	EC2Containers bool
-	Status        *status.Status
+	// AllowRemote starts the emulator with -allow-remote, so that it may
+	// listen beyond loopback (APIDRIVEN_ALLOW_REMOTE=1).
+	AllowRemote bool
+	Status      *status.Status
 }
 
 // Provider is the embedded backend.
@@ -106,6 +109,9 @@ func (p *Provider) Up(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := p.checkRemote(addr); err != nil {
+		return err
+	}
 	if pid, pidAddr, ok := p.running(); ok {
 		step := p.o.Status.Start("emulator")
 		if pidAddr != addr {
@@ -134,7 +140,11 @@ func (p *Provider) Up(ctx context.Context) error {
 		return err
 	}
 	step := p.o.Status.Start("emulator")
-	exited, pid, err := p.start(addr)
+	args, err := p.args(addr)
+	if err != nil {
+		return step.Fail(err)
+	}
+	exited, pid, err := p.start(addr, args)
 	if err != nil {
 		return step.Fail(err)
 	}
@@ -193,7 +203,7 @@ func (p *Provider) checkPortFree(ctx context.Context) error {
 
 // start launches the emulator detached in its own session so it outlives
 // mage and a terminal's Ctrl-C.
-func (p *Provider) start(addr string) (<-chan struct{}, int, error) {
+func (p *Provider) start(addr string, args []string) (<-chan struct{}, int, error) {
 	for _, dir := range []string{p.dataDir(), filepath.Dir(p.LogFile())} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, 0, fmt.Errorf("failed to create %s: %w", dir, err)
@@ -204,8 +214,9 @@ func (p *Provider) start(addr string) (<-chan struct{}, int, error) {
 		return nil, 0, fmt.Errorf("failed to open %s: %w", p.LogFile(), err)
 	}
 	defer logf.Close() // the child keeps its own descriptor
-	cmd := exec.Command(p.Binary(), p.args(addr)...)
+	cmd := exec.Command(p.Binary(), args...)
 	cmd.Dir = p.o.Root
+	cmd.Env = emulatorEnv(os.Environ())
 	cmd.Stdout, cmd.Stderr = logf, logf
 	detach(cmd)
 	if err := cmd.Start(); err != nil {
@@ -220,9 +231,14 @@ func (p *Provider) start(addr string) (<-chan struct{}, int, error) {
 	return exited, pid, nil
 }
 
-// args are the emulator's flags.
-func (p *Provider) args(addr string) []string {
-	args := []string{"-addr", addr, "-data-dir", p.dataDir()}
+// args are the emulator's flags: the public port always listens on
+// loopback (a Codespace forwards it from there).
+func (p *Provider) args(addr string) ([]string, error) {
+	public, err := PublicPort(p.o.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"-addr", addr, "-data-dir", p.dataDir(), "-public-addr", net.JoinHostPort("127.0.0.1", public)}
 	if p.o.TransitionDelay != "" {
 		args = append(args, "-transition-delay", p.o.TransitionDelay)
 	}
@@ -237,7 +253,10 @@ func (p *Provider) args(addr string) []string {
 	if truthy(os.Getenv("IAM_SOFT_MODE")) {
 		args = append(args, "-iam-soft-mode")
 	}
-	return args
+	if p.o.AllowRemote {
+		args = append(args, "-allow-remote")
+	}
+	return args, nil
 }
 
 func (p *Provider) waitReady(ctx context.Context, exited <-chan struct{}) error {

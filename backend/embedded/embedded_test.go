@@ -26,13 +26,18 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 )
 
 func main() {
 	addr := flag.String("addr", "", "")
 	flag.String("data-dir", "", "")
 	delay := flag.String("transition-delay", "", "")
+	flag.String("public-addr", "", "")
+	flag.Bool("allow-remote", false, "")
 	flag.Parse()
+	// What the emulator inherits, for TestUpKeepsSecretsFromEmulator.
+	os.WriteFile(".apidriven/fake-env", []byte(strings.Join(os.Environ(), "\n")), 0o600)
 	if *delay == "crash" {
 		fmt.Println("awsemu: failed to listen on", *addr, "(simulated)")
 		os.Exit(1)
@@ -178,5 +183,55 @@ func TestUpReportsEarlyExit(t *testing.T) {
 	}
 	if p.Started() {
 		t.Fatal("Started after a crash")
+	}
+}
+
+// TestUpKeepsSecretsFromEmulator: the emulator, and so every function it
+// runs, starts with a minimal environment, never the secrets of the shell
+// that ran mage.
+func TestUpKeepsSecretsFromEmulator(t *testing.T) {
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "canary-aws-secret")
+	t.Setenv("GITHUB_TOKEN", "canary-github-token")
+	t.Setenv("AWSEMU_LOG_LEVEL", "debug")
+	root := fakeRoot(t)
+	var out bytes.Buffer
+	p := newProvider(root, freeEndpoint(t), "", &out)
+	t.Cleanup(func() { _ = p.Down(context.Background()) })
+	if err := p.Up(context.Background()); err != nil {
+		t.Fatalf("Up: %v\n%s", err, out.String())
+	}
+	env, err := os.ReadFile(filepath.Join(root, ".apidriven", "fake-env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(env), "canary") {
+		t.Fatalf("the emulator inherited secrets:\n%s", env)
+	}
+	for _, want := range []string{"PATH=", "AWSEMU_LOG_LEVEL=debug"} {
+		if !strings.Contains(string(env), want) {
+			t.Errorf("the emulator's environment lacks %s:\n%s", want, env)
+		}
+	}
+}
+
+// TestUpRefusesRemoteWithoutOptIn: an endpoint on every interface needs
+// APIDRIVEN_ALLOW_REMOTE=1, and nothing starts without it.
+func TestUpRefusesRemoteWithoutOptIn(t *testing.T) {
+	t.Setenv("APIDRIVEN_ALLOW_REMOTE", "")
+	root := fakeRoot(t)
+	_, port, _ := probe.HostPort(freeEndpoint(t))
+	var out bytes.Buffer
+	p := newProvider(root, "http://0.0.0.0:"+port, "", &out)
+	err := p.Up(context.Background())
+	if err == nil {
+		_ = p.Down(context.Background())
+		t.Fatal("Up on 0.0.0.0 without APIDRIVEN_ALLOW_REMOTE succeeded")
+	}
+	if !strings.Contains(err.Error(), "reachable from other machines") || !strings.Contains(status.FixOf(err), "APIDRIVEN_ALLOW_REMOTE=1") ||
+		!strings.Contains(status.FixOf(err), "http://localhost:"+port) {
+		t.Fatalf("err %v, fix %q", err, status.FixOf(err))
+	}
+	if _, err := os.Stat(filepath.Join(root, ".apidriven", "bin")); !os.IsNotExist(err) {
+		t.Fatalf("the emulator was built or started anyway: %v", err)
 	}
 }

@@ -1,0 +1,85 @@
+package embedded
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/apidriven/api-driven/backend/probe"
+	"github.com/apidriven/api-driven/emulator/perimeter"
+	"github.com/apidriven/api-driven/internal/status"
+)
+
+// PublicPort is the emulator's public data-plane port, which serves the
+// stage URLs and nothing else: APIDRIVEN_PUBLIC_PORT, else the endpoint's
+// port + 1 (4567 beside 4566).
+func PublicPort(endpoint string) (string, error) {
+	if v := strings.TrimSpace(os.Getenv("APIDRIVEN_PUBLIC_PORT")); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n <= 0 || n > 65535 {
+			return "", status.WithFix(fmt.Errorf("invalid APIDRIVEN_PUBLIC_PORT %q", v), "use a port number such as 4567")
+		}
+		return v, nil
+	}
+	_, port, err := probe.HostPort(endpoint)
+	if err != nil {
+		return "", err
+	}
+	n, _ := strconv.Atoi(port)
+	if n <= 0 || n >= 65535 {
+		return "", status.WithFix(fmt.Errorf("no port follows %s for the public port", port), "set APIDRIVEN_PUBLIC_PORT to a free port")
+	}
+	return strconv.Itoa(n + 1), nil
+}
+
+// PublicEndpoint is the base URL of the public port on this machine.
+func (p *Provider) PublicEndpoint() string {
+	port, err := PublicPort(p.o.Endpoint)
+	if err != nil {
+		return ""
+	}
+	return "http://localhost:" + port
+}
+
+// checkRemote refuses, before anything starts, a listen address beyond
+// loopback without the opt-in.
+func (p *Provider) checkRemote(addr string) error {
+	host, port, _ := net.SplitHostPort(addr)
+	if p.o.AllowRemote || perimeter.IsLoopbackHost(host) {
+		return nil
+	}
+	return status.WithFix(fmt.Errorf("AWS_ENDPOINT_URL=%s would make the emulator listen on %s, reachable from other machines: its AWS APIs create and run native code on this machine", p.o.Endpoint, addr),
+		"use AWS_ENDPOINT_URL=http://localhost:%s; or, on purpose, APIDRIVEN_ALLOW_REMOTE=1 (every AWS API call must then be signed with the credentials in AWSEMU_CREDENTIALS)", port)
+}
+
+// keptEnv are the variables the emulator needs; nothing else of the
+// caller's environment reaches it (and so its functions): no cloud
+// credentials, tokens or other secrets of the shell that ran mage.
+var keptEnv = []string{
+	"PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "LANG", "LC_ALL", "TZ", "XDG_RUNTIME_DIR",
+	"DOCKER_HOST", "DOCKER_API_VERSION", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY",
+	"CODESPACE_NAME", "GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN",
+}
+
+// emulatorEnv filters environ (KEY=value entries) down to keptEnv and the
+// emulator's own AWSEMU_ settings.
+func emulatorEnv(environ []string) []string {
+	var out []string
+	for _, kv := range environ {
+		key, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(key, "AWSEMU_") || contains(keptEnv, key) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
