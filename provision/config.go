@@ -104,6 +104,11 @@ type Outputs struct {
 	Target        string `json:"target"`
 	ContainerName string `json:"containerName,omitempty"`
 	ContainerURL  string `json:"containerURL,omitempty"`
+	// DataPlaneEndpoint is the embedded emulator's public port, which
+	// serves the stage URLs and nothing else (what `go tool mage public`
+	// publishes); DataPlaneURLs are the routes there. Empty elsewhere.
+	DataPlaneEndpoint string `json:"dataPlaneEndpoint,omitempty"`
+	DataPlaneURLs     URLs   `json:"dataPlaneUrls,omitzero"`
 }
 
 // URLs are the three routes' public URLs.

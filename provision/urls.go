@@ -32,3 +32,12 @@ func urlsFor(cfg Config, restAPIID string) URLs {
 	}
 	return URLs{Start: u("start"), Stop: u("stop"), Status: u("status")}
 }
+
+// URLsAt are the three routes of a deployment served from base (another
+// port of the emulator, or a Codespace's forwarded origin).
+func URLsAt(o *Outputs, base string) URLs {
+	u := func(route string) string {
+		return InvokeURL(o.Backend, o.Endpoint, base, o.Region, o.RestAPIID, o.Stage, route)
+	}
+	return URLs{Start: u("start"), Stop: u("stop"), Status: u("status")}
+}

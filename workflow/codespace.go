@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"strings"
 
+	"github.com/apidriven/api-driven/backend"
+	"github.com/apidriven/api-driven/backend/embedded"
 	"github.com/apidriven/api-driven/backend/probe"
 	"github.com/apidriven/api-driven/internal/status"
 	"github.com/apidriven/api-driven/provision"
@@ -15,7 +17,7 @@ import (
 
 // codespaceEnv is a GitHub Codespace, detected from its variables.
 type codespaceEnv struct {
-	name, domain, port string
+	name, domain string
 }
 
 func codespace() (codespaceEnv, bool) {
@@ -23,33 +25,77 @@ func codespace() (codespaceEnv, bool) {
 	if name == "" || domain == "" {
 		return codespaceEnv{}, false
 	}
-	port := "4566"
-	if ep := os.Getenv("AWS_ENDPOINT_URL"); ep != "" {
-		if _, p, err := probe.HostPort(ep); err == nil {
-			port = p
+	return codespaceEnv{name: name, domain: domain}, true
+}
+
+// base is the forwarded https origin of port.
+func (c codespaceEnv) base(port string) string {
+	return fmt.Sprintf("https://%s-%s.%s", c.name, port, c.domain)
+}
+
+// forwardedPort is the port whose forwarded URLs to show: the embedded
+// emulator's public data-plane port, else the endpoint's own.
+func forwardedPort(o *provision.Outputs) string {
+	for _, endpoint := range []string{o.DataPlaneEndpoint, o.Endpoint} {
+		if _, port, err := probe.HostPort(endpoint); endpoint != "" && err == nil {
+			return port
 		}
 	}
-	return codespaceEnv{name: name, domain: domain, port: port}, true
+	return "4566"
 }
 
-// base is the forwarded https origin of the port.
-func (c codespaceEnv) base() string {
-	return fmt.Sprintf("https://%s-%s.%s", c.name, c.port, c.domain)
-}
-
-// forward rewrites the outputs' URLs onto the forwarded origin.
-func (c codespaceEnv) forward(o *provision.Outputs) (provision.URLs, error) {
+// forward is the outputs' URLs on the forwarded origin of port.
+func (c codespaceEnv) forward(o *provision.Outputs, port string) (provision.URLs, error) {
 	if o.RestAPIID == "" {
 		return provision.URLs{}, errors.New("outputs.json has no restApiId: run `go tool mage deploy`")
 	}
-	u := func(route string) string {
-		return provision.InvokeURL(o.Backend, o.Endpoint, c.base(), o.Region, o.RestAPIID, o.Stage, route)
-	}
-	return provision.URLs{Start: u("start"), Stop: u("stop"), Status: u("status")}, nil
+	return provision.URLsAt(o, c.base(port)), nil
 }
 
-// Public makes the emulator's port public in a Codespace and prints the
-// URLs anyone can open; elsewhere it explains why nothing is needed.
+// dataPlane is the backend's public data-plane endpoint: the embedded
+// emulator's second port; "" for backends that serve stage URLs on the
+// port of their AWS APIs.
+func dataPlane(b backend.Provider) string {
+	if e, ok := b.(*embedded.Provider); ok {
+		return e.PublicEndpoint()
+	}
+	return ""
+}
+
+// publicPort is the port `public` may publish: the data-plane port only,
+// never the port of the AWS APIs.
+func (p *Project) publicPort(o *provision.Outputs) (string, error) {
+	if o != nil && o.DataPlaneEndpoint != "" {
+		_, port, err := probe.HostPort(o.DataPlaneEndpoint)
+		return port, err
+	}
+	if o != nil && o.Backend != provision.BackendEmbedded {
+		_, port, _ := probe.HostPort(o.Endpoint)
+		return "", status.WithFix(fmt.Errorf("the %s backend serves the stage URLs on the same port (%s) as all its AWS APIs: making it public would let anyone with the link create and run code in this Codespace", o.Backend, port),
+			"use the embedded emulator, whose port %s serves the stage URLs only: APIDRIVEN_BACKEND=embedded go tool mage all, then go tool mage public", embeddedPublicPort())
+	}
+	if o != nil {
+		return "", status.WithFix(fmt.Errorf("the emulator at %s was started without its public port", o.Endpoint),
+			"restart it: go tool mage down, then go tool mage all")
+	}
+	return embeddedPublicPort(), nil
+}
+
+func embeddedPublicPort() string {
+	endpoint := strings.TrimRight(os.Getenv("AWS_ENDPOINT_URL"), "/")
+	if endpoint == "" {
+		endpoint = probe.DefaultEndpoint
+	}
+	port, err := embedded.PublicPort(endpoint)
+	if err != nil {
+		return "4567"
+	}
+	return port
+}
+
+// Public makes the emulator's public data-plane port public in a
+// Codespace and prints the URLs anyone can open; the port of the AWS APIs
+// stays private. Elsewhere it explains why nothing is needed.
 func (p *Project) Public(ctx context.Context) error {
 	o, _ := p.ReadOutputs()
 	if o != nil && o.Backend == provision.BackendAWS {
@@ -62,27 +108,48 @@ func (p *Project) Public(ctx context.Context) error {
 		p.Status.Infof("the URLs on localhost work from this machine's browser as they are; nothing to make public.")
 		return nil
 	}
-	step := p.Status.Start(fmt.Sprintf("make port %s public", cs.port))
+	port, err := p.publicPort(o)
+	if err != nil {
+		return err
+	}
+	step := p.Status.Start(fmt.Sprintf("make port %s public (stage URLs only)", port))
 	gh, err := exec.LookPath("gh")
 	if err != nil {
 		return step.Fail(status.WithFix(errors.New("the GitHub CLI `gh` is not installed"),
-			"in the Ports tab of VS Code, right-click port %s → Port Visibility → Public", cs.port))
+			"in the Ports tab of VS Code, right-click port %s → Port Visibility → Public (never port 4566: it serves the AWS APIs)", port))
 	}
-	cmd := exec.CommandContext(ctx, gh, "codespace", "ports", "visibility", cs.port+":public", "-c", cs.name)
+	cmd := exec.CommandContext(ctx, gh, "codespace", "ports", "visibility", port+":public", "-c", cs.name)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return step.Fail(status.WithFix(fmt.Errorf("`gh codespace ports visibility %s:public -c %s` failed: %w\n%s", cs.port, cs.name, err, strings.TrimSpace(string(out))),
-			"run `gh auth refresh -h github.com -s codespace` if it is a permission error, or use the Ports tab: right-click port %s → Port Visibility → Public", cs.port))
+		return step.Fail(status.WithFix(fmt.Errorf("`gh codespace ports visibility %s:public -c %s` failed: %w\n%s", port, cs.name, err, strings.TrimSpace(string(out))),
+			"run `gh auth refresh -h github.com -s codespace` if it is a permission error, or use the Ports tab: right-click port %s → Port Visibility → Public", port))
 	}
-	step.Done(cs.base() + " is public")
+	step.Done(cs.base(port) + " is public")
 	if o == nil {
 		p.Status.Infof("deploy with `go tool mage all` to get the URLs")
 		return nil
 	}
-	fwd, err := cs.forward(o)
+	fwd, err := cs.forward(o, port)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(p.Out, "\nPublic URLs (anyone with the link can call them until the Codespace stops):\n")
+	fmt.Fprintf(p.Out, "\nPublic URLs: anyone with a link can call these routes, and so run your function in this Codespace (it starts and stops %s %s),\n", machine(o), machineID(o))
+	fmt.Fprintf(p.Out, "until the Codespace stops or you run `gh codespace ports visibility %s:private -c $CODESPACE_NAME`.\n", port)
+	fmt.Fprintf(p.Out, "Port %s serves these stage URLs only; the AWS APIs (port %s) stay private.\n", port, forwardedPortOf(o.Endpoint))
 	fmt.Fprintf(p.Out, "  start   %s\n  stop    %s\n  status  %s\n", fwd.Start, fwd.Stop, fwd.Status)
 	return nil
+}
+
+func forwardedPortOf(endpoint string) string {
+	if _, port, err := probe.HostPort(endpoint); err == nil {
+		return port
+	}
+	return "4566"
+}
+
+// machineID names what the routes drive, for messages.
+func machineID(o *provision.Outputs) string {
+	if o.Target == provision.TargetDocker {
+		return o.ContainerName
+	}
+	return o.InstanceID
 }

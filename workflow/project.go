@@ -153,15 +153,25 @@ func (p *Project) printURLs(o *provision.Outputs) {
 		fmt.Fprintf(p.Out, "  the container's own page (answers while it runs, refuses while stopped): %s\n", o.ContainerURL)
 	}
 	if cs, ok := codespace(); ok && o.Backend != provision.BackendAWS {
-		fwd, err := cs.forward(o)
+		port := forwardedPort(o)
+		fwd, err := cs.forward(o, port)
 		if err != nil {
 			p.Status.Infof("%v", err)
 			return
 		}
-		fmt.Fprintf(p.Out, "\nIn this Codespace, from your browser (port %s forwarded):\n", cs.port)
+		if o.DataPlaneEndpoint != "" {
+			fmt.Fprintf(p.Out, "\nIn this Codespace, from your browser (port %s, which serves these stage URLs only):\n", port)
+		} else {
+			fmt.Fprintf(p.Out, "\nIn this Codespace, from your browser (port %s forwarded):\n", port)
+		}
 		fmt.Fprintf(p.Out, "  start   %s\n  stop    %s\n  status  %s\n", fwd.Start, fwd.Stop, fwd.Status)
-		fmt.Fprintf(p.Out, "  Forwarded ports are private by default; to open them without signing in, run `go tool mage public`\n")
-		fmt.Fprintf(p.Out, "  (or: gh codespace ports visibility %s:public -c $CODESPACE_NAME).\n", cs.port)
+		if o.DataPlaneEndpoint != "" {
+			fmt.Fprintf(p.Out, "  They are private to you (GitHub sign-in). To let anyone open them, run `go tool mage public`:\n")
+			fmt.Fprintf(p.Out, "  it publishes port %s only; the AWS APIs (port %s) stay private.\n", port, forwardedPortOf(o.Endpoint))
+		} else {
+			fmt.Fprintf(p.Out, "  They are private to you (GitHub sign-in). The %s backend serves them on the port of all its AWS APIs,\n", o.Backend)
+			fmt.Fprintf(p.Out, "  so `go tool mage public` will not publish it (see docs/security.md).\n")
+		}
 	}
 }
 

@@ -93,6 +93,9 @@ func (p *Project) Deploy(ctx context.Context) (*provision.Outputs, error) {
 	if web != nil {
 		out.ContainerURL = web.URL()
 	}
+	if dp := dataPlane(b); dp != "" {
+		out.DataPlaneEndpoint, out.DataPlaneURLs = dp, provision.URLsAt(out, dp)
+	}
 	if err := p.writeOutputs(out); err != nil {
 		return nil, err
 	}
@@ -338,7 +341,7 @@ func (p *Project) Outputs() error {
 	}
 	p.Out.Write(data)
 	if cs, ok := codespace(); ok && o.Backend != provision.BackendAWS {
-		if fwd, err := cs.forward(o); err == nil {
+		if fwd, err := cs.forward(o, forwardedPort(o)); err == nil {
 			fmt.Fprintf(p.Out, "\nForwarded (Codespace): %s  %s  %s\n", fwd.Start, fwd.Stop, fwd.Status)
 		}
 	}

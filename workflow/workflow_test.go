@@ -27,6 +27,12 @@ var sample = &provision.Outputs{
 		Stop:   "http://localhost:4566/_aws/execute-api/abc123/prod/stop",
 		Status: "http://localhost:4566/_aws/execute-api/abc123/prod/status",
 	},
+	DataPlaneEndpoint: "http://localhost:4567",
+	DataPlaneURLs: provision.URLs{
+		Start:  "http://localhost:4567/_aws/execute-api/abc123/prod/start",
+		Stop:   "http://localhost:4567/_aws/execute-api/abc123/prod/stop",
+		Status: "http://localhost:4567/_aws/execute-api/abc123/prod/status",
+	},
 }
 
 func noCodespace(t *testing.T) {
@@ -70,7 +76,8 @@ func TestOutputsRoundTrip(t *testing.T) {
 	if err := p.Outputs(); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{`"backend": "embedded"`, `"instanceId": "i-0123456789abcdef0"`, `"restApiId": "abc123"`, `"status": "http://localhost:4566/_aws/execute-api/abc123/prod/status"`} {
+	for _, key := range []string{`"backend": "embedded"`, `"instanceId": "i-0123456789abcdef0"`, `"restApiId": "abc123"`, `"status": "http://localhost:4566/_aws/execute-api/abc123/prod/status"`,
+		`"dataPlaneEndpoint": "http://localhost:4567"`, `"status": "http://localhost:4567/_aws/execute-api/abc123/prod/status"`} {
 		if !strings.Contains(out.String(), key) {
 			t.Errorf("outputs.json lacks %s:\n%s", key, out.String())
 		}
@@ -87,17 +94,34 @@ func TestOutputsRoundTrip(t *testing.T) {
 	}
 }
 
+// TestPrintURLsInCodespace: `all` prints the local URLs and their
+// forwarded form on the public data-plane port, never on the AWS APIs'.
 func TestPrintURLsInCodespace(t *testing.T) {
 	inCodespace(t)
 	p, out := project(t)
 	p.printURLs(sample)
 	for _, want := range []string{
 		"status  http://localhost:4566/_aws/execute-api/abc123/prod/status",
-		"start   https://fluffy-space-abc-4566.app.github.dev/_aws/execute-api/abc123/prod/start",
-		"gh codespace ports visibility 4566:public -c $CODESPACE_NAME",
+		"In this Codespace, from your browser (port 4567, which serves these stage URLs only)",
+		"start   https://fluffy-space-abc-4567.app.github.dev/_aws/execute-api/abc123/prod/start",
+		"run `go tool mage public`",
+		"it publishes port 4567 only; the AWS APIs (port 4566) stay private.",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "-4566.app.github.dev") {
+		t.Errorf("the AWS APIs' forwarded port is offered:\n%s", out.String())
+	}
+
+	ls := *sample
+	ls.Backend, ls.DataPlaneEndpoint, ls.DataPlaneURLs = provision.BackendLocalStack, "", provision.URLs{}
+	out.Reset()
+	p.printURLs(&ls)
+	for _, want := range []string{"https://fluffy-space-abc-4566.app.github.dev/_aws/execute-api/abc123/prod/start", "will not publish it"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("LocalStack: output lacks %q:\n%s", want, out.String())
 		}
 	}
 }
@@ -129,11 +153,47 @@ func TestPublic(t *testing.T) {
 			t.Fatalf("Public: %v\n%s", err, out.String())
 		}
 		args, _ := os.ReadFile(record)
-		if strings.TrimSpace(string(args)) != "codespace ports visibility 4566:public -c fluffy-space-abc" {
+		if strings.TrimSpace(string(args)) != "codespace ports visibility 4567:public -c fluffy-space-abc" {
 			t.Fatalf("gh args = %q", args)
 		}
-		if !strings.Contains(out.String(), "stop    https://fluffy-space-abc-4566.app.github.dev/_aws/execute-api/abc123/prod/stop") {
-			t.Fatalf("output:\n%s", out.String())
+		for _, want := range []string{
+			"stop    https://fluffy-space-abc-4567.app.github.dev/_aws/execute-api/abc123/prod/stop",
+			"anyone with a link can call these routes, and so run your function in this Codespace (it starts and stops instance i-0123456789abcdef0)",
+			"Port 4567 serves these stage URLs only; the AWS APIs (port 4566) stay private.",
+			"gh codespace ports visibility 4567:private",
+		} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("output lacks %q:\n%s", want, out.String())
+			}
+		}
+	})
+	t.Run("before any deploy", func(t *testing.T) {
+		inCodespace(t)
+		t.Setenv("APIDRIVEN_PUBLIC_PORT", "")
+		record := fakeGH(t, "0")
+		p, out := project(t)
+		if err := p.Public(ctx); err != nil {
+			t.Fatalf("Public: %v\n%s", err, out.String())
+		}
+		if args, _ := os.ReadFile(record); strings.TrimSpace(string(args)) != "codespace ports visibility 4567:public -c fluffy-space-abc" {
+			t.Fatalf("gh args = %q", args)
+		}
+	})
+	t.Run("never the port of LocalStack's APIs", func(t *testing.T) {
+		inCodespace(t)
+		record := fakeGH(t, "0")
+		p, _ := project(t)
+		ls := *sample
+		ls.Backend, ls.DataPlaneEndpoint, ls.DataPlaneURLs = provision.BackendLocalStack, "", provision.URLs{}
+		if err := p.writeOutputs(&ls); err != nil {
+			t.Fatal(err)
+		}
+		err := p.Public(ctx)
+		if err == nil || !strings.Contains(err.Error(), "same port (4566) as all its AWS APIs") || !strings.Contains(status.FixOf(err), "APIDRIVEN_BACKEND=embedded") {
+			t.Fatalf("err %v fix %q", err, status.FixOf(err))
+		}
+		if _, err := os.Stat(record); !os.IsNotExist(err) {
+			t.Fatal("gh was called to publish LocalStack's port")
 		}
 	})
 	t.Run("gh fails", func(t *testing.T) {
