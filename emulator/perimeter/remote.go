@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 )
 
 // Verifier checks that a request carries a valid AWS Signature Version 4
@@ -39,8 +40,8 @@ func CheckControlAddr(addr string, allowRemote bool) error {
 	if allowRemote || IsLoopbackHost(host) {
 		return nil
 	}
-	shown := host
-	if shown == "" {
+	shown := "an address other machines may reach"
+	if ip := net.ParseIP(strings.Trim(host, "[]")); host == "" || (ip != nil && ip.IsUnspecified()) {
 		shown = "every interface"
 	}
 	return fmt.Errorf("%w: refusing to listen on %s (%s): the AWS APIs, which create and run native code on this machine, would be reachable from other machines. "+
