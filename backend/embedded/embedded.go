@@ -121,13 +121,19 @@ func (p *Provider) Up(ctx context.Context) error {
 		if err := p.waitReady(ctx, nil); err != nil {
 			return step.Fail(err)
 		}
-		if !p.o.EC2Containers || p.hasEC2Containers(ctx) {
+		public := p.publicServed(ctx) == nil
+		if public && (!p.o.EC2Containers || p.hasEC2Containers(ctx)) {
 			step.Done(fmt.Sprintf("already running at %s (pid %d), reusing it", p.o.Endpoint, pid))
 			return nil
 		}
-		// Started by us without the mode: restart it with the mode; its
-		// state is on disk, so every resource survives the restart.
-		step.Done(fmt.Sprintf("running at %s (pid %d) without -ec2-containers: restarting it with the mode (APIDRIVEN_EC2_CONTAINERS=1)", p.o.Endpoint, pid))
+		// Started by us without the mode or without the public port (an
+		// older emulator): restart it; its state is on disk, so every
+		// resource survives the restart.
+		why := "without -ec2-containers: restarting it with the mode (APIDRIVEN_EC2_CONTAINERS=1)"
+		if !public {
+			why = "without its public port (stage URLs only): restarting it with one"
+		}
+		step.Done(fmt.Sprintf("running at %s (pid %d) %s", p.o.Endpoint, pid, why))
 		if err := p.Down(ctx); err != nil {
 			return err
 		}
@@ -283,8 +289,23 @@ func (p *Provider) waitReady(ctx context.Context, exited <-chan struct{}) error 
 		if !info.Served {
 			return errors.New("/_localstack/health not served yet")
 		}
-		return nil
+		if exited == nil {
+			return nil // reused: publicServed says what is missing
+		}
+		return p.publicServed(ctx)
 	})
+}
+
+// publicServed checks the public data-plane port answers its health.
+func (p *Provider) publicServed(ctx context.Context) error {
+	info, err := probe.Health(ctx, p.PublicEndpoint())
+	if err != nil {
+		return err
+	}
+	if !info.Served {
+		return fmt.Errorf("%s/_localstack/health not served", p.PublicEndpoint())
+	}
+	return nil
 }
 
 // Down stops the emulator this directory started: SIGTERM, a bounded wait

@@ -33,7 +33,7 @@ func main() {
 	addr := flag.String("addr", "", "")
 	flag.String("data-dir", "", "")
 	delay := flag.String("transition-delay", "", "")
-	flag.String("public-addr", "", "")
+	public := flag.String("public-addr", "", "")
 	flag.Bool("allow-remote", false, "")
 	flag.Parse()
 	// What the emulator inherits, for TestUpKeepsSecretsFromEmulator.
@@ -51,6 +51,9 @@ func main() {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, ` + "`" + `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::000000000000:root</Arn><Account>000000000000</Account><UserId>x</UserId></GetCallerIdentityResult></GetCallerIdentityResponse>` + "`" + `)
 	})
+	if *public != "" {
+		go http.ListenAndServe(*public, nil)
+	}
 	fmt.Println("fake awsemu ready on", *addr)
 	if err := http.ListenAndServe(*addr, nil); err != nil {
 		fmt.Println("awsemu:", err)
