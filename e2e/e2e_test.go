@@ -58,6 +58,13 @@ func TestEmbeddedEndToEnd(t *testing.T) {
 		t.Fatalf("GET start = %d %+v", code, rep)
 	}
 	waitState(t, o.URLs.Status, "running")
+	// The same routes on the public port, which serves them and nothing else.
+	if !strings.HasPrefix(o.DataPlaneURLs.Status, o.DataPlaneEndpoint+"/_aws/execute-api/") || o.DataPlaneEndpoint == endpoint {
+		t.Fatalf("outputs.json data plane = %q %+v", o.DataPlaneEndpoint, o.DataPlaneURLs)
+	}
+	if code, rep := get(t, o.DataPlaneURLs.Status); code != http.StatusOK || rep.InstanceID != o.InstanceID || rep.State != "running" {
+		t.Fatalf("GET status on the public port = %d %+v", code, rep)
+	}
 
 	out = r.mustMage(t, "smoke")
 	for _, want := range []string{"✓ smoke wait stopped", "EC2 agrees", "✓ smoke wait running", "✓ smoke unknown route → HTTP 40"} {

@@ -33,7 +33,7 @@ func (s *Server) guard(ln net.Listener) (http.Handler, error) {
 		s.log.Warn(perimeter.RemoteWarning(ln.Addr().String()))
 	}
 	if p.Remote && p.Verifier == nil {
-		return nil, errors.New("remote access (-allow-remote) needs signatures checked against configured credentials, and this emulator has no credentials configured: listen on 127.0.0.1 instead")
+		return nil, errors.New("remote access (-allow-remote) needs every call's SigV4 signature checked against configured credentials, and no signature verifier is configured: listen on 127.0.0.1 instead")
 	}
 	if p.Codespace.Name != "" {
 		s.log.Info("accepting this Codespace's forwarded address for the AWS APIs", "host", p.Codespace.Host(port))

@@ -199,7 +199,7 @@ func TestRemoteListenNeedsOptIn(t *testing.T) {
 	}
 	// The opt-in alone is not enough: signatures need credentials.
 	_, err = emulator.Start(emulator.Config{Addr: "0.0.0.0:0", AllowRemote: true})
-	if err == nil || !strings.Contains(err.Error(), "no credentials configured") {
+	if err == nil || !strings.Contains(err.Error(), "no signature verifier is configured") {
 		t.Fatalf("Start on 0.0.0.0 with -allow-remote and no verifier: %v", err)
 	}
 }
