@@ -37,6 +37,7 @@ func TestFunctionCannotReadEmulatorEnvironment(t *testing.T) {
 	if err := runtime.HideFromFunctions(); err != nil {
 		t.Fatal(err)
 	}
+	code := lambdatest.BuildFunction(t, peek) // before the calls' context starts: slow on a loaded machine
 	srv := emulatortest.Start(t, emulatortest.WithDataDir(t.TempDir()))
 	ctx := emulatortest.Context(t)
 	cfg := emulatortest.AWSConfig(t, srv.URL())
@@ -47,7 +48,7 @@ func TestFunctionCannotReadEmulatorEnvironment(t *testing.T) {
 	lc := lambda.NewFromConfig(cfg)
 	if _, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String("peek"), Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
-		Role: role.Role.Arn, Code: &types.FunctionCode{ZipFile: lambdatest.BuildFunction(t, peek)},
+		Role: role.Role.Arn, Code: &types.FunctionCode{ZipFile: code},
 	}); err != nil {
 		t.Fatal(err)
 	}
