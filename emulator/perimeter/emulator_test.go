@@ -126,7 +126,15 @@ func deployMock(t *testing.T, endpoint string) string {
 	if _, err := c.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: root, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: root, HttpMethod: aws.String("GET"), Type: "MOCK"}); err != nil {
+	if _, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: root, HttpMethod: aws.String("GET"), Type: "MOCK",
+		RequestTemplates: map[string]string{"application/json": `{"statusCode": 200}`}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutMethodResponse(ctx, &apigateway.PutMethodResponseInput{RestApiId: api.Id, ResourceId: root, HttpMethod: aws.String("GET"), StatusCode: aws.String("200")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutIntegrationResponse(ctx, &apigateway.PutIntegrationResponseInput{RestApiId: api.Id, ResourceId: root, HttpMethod: aws.String("GET"), StatusCode: aws.String("200"),
+		ResponseTemplates: map[string]string{"application/json": `{"mock": true}`}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("prod")}); err != nil {
@@ -151,7 +159,7 @@ func TestPublicPortServesOnlyStageURLs(t *testing.T) {
 		{"user request form", "/restapis/" + id + "/prod/_user_request_/", "203.0.113.7"},
 		{"host form", "/prod/", id + ".execute-api.localhost.localstack.cloud"},
 	} {
-		if code, body := send(t, "GET", pub+tt.path, tt.host, "", anywhere); code != http.StatusOK {
+		if code, body := send(t, "GET", pub+tt.path, tt.host, "", anywhere); code != http.StatusOK || !strings.Contains(body, `"mock": true`) {
 			t.Errorf("stage URL, %s, on the public port: %d %s", tt.name, code, body)
 		}
 	}
