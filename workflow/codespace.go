@@ -72,19 +72,21 @@ func (p *Project) publicPort(o *provision.Outputs) (string, error) {
 	if o != nil && o.Backend != provision.BackendEmbedded {
 		_, port, _ := probe.HostPort(o.Endpoint)
 		return "", status.WithFix(fmt.Errorf("the %s backend serves the stage URLs on the same port (%s) as all its AWS APIs: making it public would let anyone with the link create and run code in this Codespace", o.Backend, port),
-			"use the embedded emulator, whose port %s serves the stage URLs only: APIDRIVEN_BACKEND=embedded go tool mage all, then go tool mage public", embeddedPublicPort())
+			"use the embedded emulator, whose port %s serves the stage URLs only: APIDRIVEN_BACKEND=embedded go tool mage all, then go tool mage public", p.embeddedPublicPort())
 	}
 	if o != nil {
 		return "", status.WithFix(fmt.Errorf("the emulator at %s was started without its public port", o.Endpoint),
 			"restart it: go tool mage down, then go tool mage all")
 	}
-	return embeddedPublicPort(), nil
+	return p.embeddedPublicPort(), nil
 }
 
-func embeddedPublicPort() string {
-	endpoint := strings.TrimRight(os.Getenv("AWS_ENDPOINT_URL"), "/")
-	if endpoint == "" {
-		endpoint = probe.DefaultEndpoint
+// embeddedPublicPort is the public port the embedded emulator gets for
+// the endpoint in force (the environment's, else the recorded one).
+func (p *Project) embeddedPublicPort() string {
+	endpoint := probe.DefaultEndpoint
+	if s, err := p.settings(); err == nil && s.Endpoint != "" {
+		endpoint = s.Endpoint
 	}
 	port, err := embedded.PublicPort(endpoint)
 	if err != nil {
