@@ -186,8 +186,9 @@ func PortBusy(endpoint string, cause error) error {
 			"or use another port, e.g. AWS_ENDPOINT_URL=%s", port, port, OtherEndpoint(endpoint))
 }
 
-// OtherEndpoint is endpoint on a port that is free right now (the next one
-// up when it is, else one the system picks), for "use another port" hints.
+// OtherEndpoint is endpoint on a port that is free right now, and the port
+// after it too (the embedded emulator's public port): two up when they
+// are, else one the system picks; for "use another port" hints.
 func OtherEndpoint(endpoint string) string {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" {
@@ -199,11 +200,19 @@ func OtherEndpoint(endpoint string) string {
 		port = 4566
 	}
 	free := 0
-	if port < 65535 && portFree(host, port+1) {
-		free = port + 1
-	} else if ln, err := net.Listen("tcp", net.JoinHostPort(host, "0")); err == nil {
-		free = ln.Addr().(*net.TCPAddr).Port
+	if port < 65533 && portFree(host, port+2) && portFree(host, port+3) {
+		free = port + 2
+	}
+	for try := 0; free == 0 && try < 10; try++ {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			break
+		}
+		picked := ln.Addr().(*net.TCPAddr).Port
 		ln.Close()
+		if picked < 65535 && portFree(host, picked+1) {
+			free = picked
+		}
 	}
 	if free == 0 {
 		return endpoint
