@@ -79,3 +79,25 @@ func (s *Server) workDirs(st *store.Store, user *runtime.User) (work, code strin
 		"user", user.String(), "work_dir", work, "code_dir", tmp)
 	return work, tmp, nil
 }
+
+// functionUser is the user functions run as, with its groups; nil keeps
+// the emulator's own.
+func functionUser(cfg Config) (*runtime.User, error) {
+	user, err := runtime.FunctionUser(cfg.FunctionUser)
+	if err != nil || user == nil {
+		return nil, err
+	}
+	if user.Groups, err = runtime.ResolveGroups(cfg.FunctionGroups); err != nil {
+		return nil, err
+	}
+	return user, nil
+}
+
+// functionUserInfo is what /_localstack/info says of it, so that mage can
+// tell whether a running emulator's functions may use the Docker socket.
+func (s *Server) functionUserInfo() any {
+	if s.functionUser == nil {
+		return nil
+	}
+	return map[string]any{"uid": s.functionUser.UID, "gid": s.functionUser.GID, "groups": append([]uint32{}, s.functionUser.Groups...)}
+}

@@ -66,6 +66,8 @@ func (s *Server) serveLocalStack(w http.ResponseWriter, r *http.Request) {
 			// Whether instances of container AMIs run as containers
 			// (-ec2-containers), so a client can tell which mode runs.
 			"ec2_containers": s.cfg.EC2Containers,
+			// Who functions run as when not the emulator's user (null).
+			"function_user": s.functionUserInfo(),
 		})
 	default:
 		protocol.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "unknown LocalStack endpoint " + r.URL.Path + "; try /_localstack/health"})

@@ -74,6 +74,9 @@ type Config struct {
 	// FunctionUser is the -function-user setting (runtime.FunctionUser):
 	// by default, functions of a root emulator run as nobody.
 	FunctionUser string
+	// FunctionGroups are supplementary groups (names or gids) of that
+	// user, such as the Docker socket's for the docker target.
+	FunctionGroups []string
 }
 
 // Server is a running emulator.
@@ -87,6 +90,8 @@ type Server struct {
 	tempDir  string
 	public   *http.Server // nil without cfg.PublicAddr
 	pubURL   string
+
+	functionUser *runtime.User // nil: functions run as the emulator's user
 
 	health     *healthTracker
 	ec2        *ec2.Service
@@ -119,10 +124,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	user, err := runtime.FunctionUser(cfg.FunctionUser)
+	user, err := functionUser(cfg)
 	if err != nil {
 		return nil, err
 	}
+	s.functionUser = user
 	workDir, codeDir, err := s.workDirs(st, user)
 	if err != nil {
 		return nil, err

@@ -35,6 +35,9 @@ type Options struct {
 	// AllowRemote starts the emulator with -allow-remote, so that it may
 	// listen beyond loopback (APIDRIVEN_ALLOW_REMOTE=1).
 	AllowRemote bool
+	// DockerTarget: the function drives containers (APIDRIVEN_TARGET=docker),
+	// so a root emulator's functions join the Docker socket's group.
+	DockerTarget bool
 	Status      *status.Status
 }
 
@@ -121,18 +124,13 @@ func (p *Provider) Up(ctx context.Context) error {
 		if err := p.waitReady(ctx, nil); err != nil {
 			return step.Fail(err)
 		}
-		public := p.publicServed(ctx) == nil
-		if public && (!p.o.EC2Containers || p.hasEC2Containers(ctx)) {
+		why := p.restartReason(ctx)
+		if why == "" {
 			step.Done(fmt.Sprintf("already running at %s (pid %d), reusing it", p.o.Endpoint, pid))
 			return nil
 		}
-		// Started by us without the mode or without the public port (an
-		// older emulator): restart it; its state is on disk, so every
-		// resource survives the restart.
-		why := "without -ec2-containers: restarting it with the mode (APIDRIVEN_EC2_CONTAINERS=1)"
-		if !public {
-			why = "without its public port (stage URLs only): restarting it with one"
-		}
+		// Started by us otherwise than now asked: restart it; its state
+		// is on disk, so every resource survives the restart.
 		step.Done(fmt.Sprintf("running at %s (pid %d) %s", p.o.Endpoint, pid, why))
 		if err := p.Down(ctx); err != nil {
 			return err
@@ -165,11 +163,19 @@ func (p *Provider) Up(ctx context.Context) error {
 	return nil
 }
 
-// hasEC2Containers asks the running emulator whether it runs with
-// -ec2-containers.
-func (p *Provider) hasEC2Containers(ctx context.Context) bool {
-	info, err := probe.Health(ctx, p.o.Endpoint)
-	return err == nil && info.EC2Containers
+// restartReason says why the running emulator cannot be reused as it
+// is, or "".
+func (p *Provider) restartReason(ctx context.Context) string {
+	info, _ := probe.Health(ctx, p.o.Endpoint)
+	switch {
+	case p.publicServed(ctx) != nil:
+		return "without its public port (stage URLs only): restarting it with one"
+	case p.o.EC2Containers && !info.EC2Containers:
+		return "without -ec2-containers: restarting it with the mode (APIDRIVEN_EC2_CONTAINERS=1)"
+	case !p.functionsReachDocker(info):
+		return "with functions that cannot use the Docker engine: restarting it so that they can (APIDRIVEN_TARGET=docker)"
+	}
+	return ""
 }
 
 func (p *Provider) listenAddr() (string, error) {
@@ -262,7 +268,7 @@ func (p *Provider) args(addr string) ([]string, error) {
 	if p.o.AllowRemote {
 		args = append(args, "-allow-remote")
 	}
-	return args, nil
+	return append(args, p.functionDockerArgs()...), nil
 }
 
 func (p *Provider) waitReady(ctx context.Context, exited <-chan struct{}) error {

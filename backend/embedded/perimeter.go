@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -82,4 +83,49 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// dockerSocket is the Docker engine's unix socket: DOCKER_HOST's when it
+// names one, else the default; "" for an engine reached over TCP.
+func dockerSocket() string {
+	host := os.Getenv("DOCKER_HOST")
+	if host == "" {
+		return "/var/run/docker.sock"
+	}
+	if path, ok := strings.CutPrefix(host, "unix://"); ok {
+		return path
+	}
+	return ""
+}
+
+// functionDockerArgs let a root emulator's functions use the Docker
+// engine, which the docker target's function drives: the socket's group
+// joins theirs, or, for a socket of group root, they stay root
+// (-function-user self). Nothing otherwise: they run as nobody.
+func (p *Provider) functionDockerArgs() []string {
+	if !p.o.DockerTarget || os.Geteuid() != 0 {
+		return nil
+	}
+	gid, ok := socketGroup(dockerSocket())
+	switch {
+	case !ok:
+		return nil // an engine over TCP, or none: nothing to grant
+	case gid == 0:
+		return []string{"-function-user", "self"}
+	}
+	return []string{"-function-groups", strconv.Itoa(int(gid))}
+}
+
+// functionsReachDocker reports whether a running emulator's functions
+// have the access functionDockerArgs would give them.
+func (p *Provider) functionsReachDocker(info probe.Info) bool {
+	want := p.functionDockerArgs()
+	switch {
+	case len(want) == 0 || info.FunctionUser == nil:
+		return true // nothing needed, or functions run as root
+	case want[0] == "-function-user":
+		return false
+	}
+	gid, _ := strconv.Atoi(want[1])
+	return slices.Contains(info.FunctionUser.Groups, uint32(gid))
 }

@@ -82,3 +82,17 @@ func ignoreGone(err error) error {
 	}
 	return err
 }
+
+// socketGroup is the group owning a unix socket; ok is false when path is
+// not one.
+func socketGroup(path string) (gid uint32, ok bool) {
+	st, err := os.Stat(path)
+	if path == "" || err != nil || st.Mode()&os.ModeSocket == 0 {
+		return 0, false
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return sys.Gid, true
+}

@@ -68,6 +68,16 @@ type Info struct {
 	Version       string            // LocalStack's or awsemu's version
 	Status        map[string]string // service → "available"/"running"/...
 	EC2Containers bool              // our emulator runs with -ec2-containers
+	// FunctionUser is who our emulator runs functions as; nil when they
+	// run as the emulator's own user.
+	FunctionUser *FunctionUser
+}
+
+// FunctionUser is the unprivileged account of a root emulator's functions.
+type FunctionUser struct {
+	UID    uint32   `json:"uid"`
+	GID    uint32   `json:"gid"`
+	Groups []uint32 `json:"groups"`
 }
 
 // Health reads /_localstack/health (and /_localstack/info to tell our
@@ -84,12 +94,16 @@ func Health(ctx context.Context, endpoint string) (Info, error) {
 	}
 	info := Info{Served: true, Version: h.Version, Status: h.Services}
 	var i struct {
-		Version       string `json:"version"`
-		EC2Containers bool   `json:"ec2_containers"`
+		Version       string        `json:"version"`
+		EC2Containers bool          `json:"ec2_containers"`
+		FunctionUser  *FunctionUser `json:"function_user"`
 	}
 	if ok, err := getJSON(ctx, endpoint+"/_localstack/info", &i); err == nil && ok {
 		info.Ours = strings.HasPrefix(i.Version, "api-driven-emulator")
 		info.EC2Containers = info.Ours && i.EC2Containers
+		if info.Ours {
+			info.FunctionUser = i.FunctionUser
+		}
 	}
 	return info, nil
 }

@@ -16,6 +16,7 @@ import (
 // as whom its functions run (see package perimeter and docs/security.md).
 type perimeterSettings struct {
 	publicAddr, functionUser       *string
+	functionGroups                 *string
 	extraHosts, extraOrigins       *string
 	allowRemote, noCORS, apigwCORS *bool
 }
@@ -36,6 +37,8 @@ func perimeterFlags(fs *flag.FlagSet) *perimeterSettings {
 			"apply the origin checks to stage URLs on the AWS API port too (env AWSEMU_DISABLE_CUSTOM_CORS_APIGATEWAY=1)"),
 		functionUser: fs.String("function-user", os.Getenv("AWSEMU_FUNCTION_USER"),
 			"run functions as this user (name or uid:gid); default nobody when awsemu runs as root, else awsemu's own user; self keeps root (env AWSEMU_FUNCTION_USER)"),
+		functionGroups: fs.String("function-groups", os.Getenv("AWSEMU_FUNCTION_GROUPS"),
+			"comma-separated supplementary groups (names or gids) of -function-user, such as the Docker socket's (env AWSEMU_FUNCTION_GROUPS)"),
 	}
 }
 
@@ -43,6 +46,7 @@ func (p *perimeterSettings) apply(cfg *emulator.Config) {
 	cfg.PublicAddr = *p.publicAddr
 	cfg.AllowRemote = *p.allowRemote
 	cfg.FunctionUser = *p.functionUser
+	cfg.FunctionGroups = splitList(*p.functionGroups)
 	cfg.Perimeter = perimeter.Policy{
 		ExtraAllowedHosts:           splitList(*p.extraHosts),
 		ExtraCORSAllowedOrigins:     splitList(*p.extraOrigins),

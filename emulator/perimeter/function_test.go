@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/apidriven/api-driven/emulator"
 	"github.com/apidriven/api-driven/emulator/emulatortest"
 	"github.com/apidriven/api-driven/emulator/lambda/lambdatest"
 	"github.com/apidriven/api-driven/emulator/lambda/runtime"
@@ -22,6 +24,7 @@ const peek = "github.com/apidriven/api-driven/emulator/perimeter/testdata/peek"
 
 type peekOutput struct {
 	UID, GID   int
+	Groups     []int
 	Ppid       int
 	CapEff     string
 	EnvironLen int
@@ -38,7 +41,9 @@ func TestFunctionCannotReadEmulatorEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	code := lambdatest.BuildFunction(t, peek) // before the calls' context starts: slow on a loaded machine
-	srv := emulatortest.Start(t, emulatortest.WithDataDir(t.TempDir()))
+	// The only supplementary group is the one asked for (the docker
+	// target asks for the Docker socket's); root's are dropped.
+	srv := emulatortest.Start(t, emulatortest.WithDataDir(t.TempDir()), func(c *emulator.Config) { c.FunctionGroups = []string{"4242"} })
 	ctx := emulatortest.Context(t)
 	cfg := emulatortest.AWSConfig(t, srv.URL())
 	role, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("peek"), AssumeRolePolicyDocument: aws.String(trust)})
@@ -76,7 +81,8 @@ func TestFunctionCannotReadEmulatorEnvironment(t *testing.T) {
 	if u, err := user.Lookup("nobody"); err == nil {
 		want, _ = strconv.Atoi(u.Uid)
 	}
-	if got.UID != want || got.GID == 0 || strings.Trim(got.CapEff, "0") != "" {
-		t.Fatalf("under a root emulator the function runs as uid %d gid %d with capabilities %s; want nobody (%d), no capability", got.UID, got.GID, got.CapEff, want)
+	if got.UID != want || got.GID == 0 || strings.Trim(got.CapEff, "0") != "" || !slices.Equal(got.Groups, []int{4242}) {
+		t.Fatalf("under a root emulator the function runs as uid %d gid %d groups %v with capabilities %s; want nobody (%d), groups [4242], no capability",
+			got.UID, got.GID, got.Groups, got.CapEff, want)
 	}
 }

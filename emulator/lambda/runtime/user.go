@@ -14,7 +14,8 @@ import (
 // and a function started by a root emulator must not be root.
 type User struct {
 	UID, GID uint32
-	Name     string // for messages
+	Groups   []uint32 // supplementary groups (the Docker socket's, for the docker target); none by default
+	Name     string   // for messages
 }
 
 func (u *User) String() string {
@@ -109,4 +110,30 @@ func (u *User) Reachable(dir string) bool {
 			return true
 		}
 	}
+}
+
+// ResolveGroups turns -function-groups entries (group names or numeric
+// gids) into gids.
+func ResolveGroups(specs []string) ([]uint32, error) {
+	var out []uint32
+	for _, spec := range specs {
+		spec = strings.TrimSpace(spec)
+		if spec == "" {
+			continue
+		}
+		if gid, err := strconv.ParseUint(spec, 10, 32); err == nil {
+			out = append(out, uint32(gid))
+			continue
+		}
+		g, err := user.LookupGroup(spec)
+		if err != nil {
+			return nil, fmt.Errorf("invalid -function-groups entry %q: %w; use a group name or a gid", spec, err)
+		}
+		gid, err := strconv.ParseUint(g.Gid, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("group %q has a non-numeric gid %s", spec, g.Gid)
+		}
+		out = append(out, uint32(gid))
+	}
+	return out, nil
 }

@@ -8,8 +8,8 @@ import (
 	"syscall"
 )
 
-// runAs makes cmd run as u, without supplementary groups; switching from
-// root to another uid also drops every capability.
+// runAs makes cmd run as u, with only u.Groups as supplementary groups;
+// switching from root to another uid also drops every capability.
 func runAs(cmd *exec.Cmd, u *User) {
 	if u == nil {
 		return
@@ -17,7 +17,8 @@ func runAs(cmd *exec.Cmd, u *User) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	cmd.SysProcAttr.Credential = &syscall.Credential{Uid: u.UID, Gid: u.GID, Groups: []uint32{}}
+	groups := append([]uint32{}, u.Groups...) // never nil: nil would keep root's groups
+	cmd.SysProcAttr.Credential = &syscall.Credential{Uid: u.UID, Gid: u.GID, Groups: groups}
 }
 
 func (u *User) canSearch(st fs.FileInfo) bool {

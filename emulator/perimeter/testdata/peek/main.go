@@ -14,6 +14,7 @@ import (
 
 type output struct {
 	UID, GID   int
+	Groups     []int // supplementary groups
 	Ppid       int
 	CapEff     string // effective capabilities, from /proc/self/status
 	EnvironLen int    // bytes read from /proc/<ppid>/environ
@@ -22,6 +23,7 @@ type output struct {
 
 func handle(context.Context) (output, error) {
 	out := output{UID: os.Getuid(), GID: os.Getgid(), Ppid: os.Getppid()}
+	out.Groups, _ = os.Getgroups()
 	if status, err := os.ReadFile("/proc/self/status"); err == nil {
 		for _, line := range strings.Split(string(status), "\n") {
 			if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
