@@ -33,7 +33,10 @@ func (s *Server) guard(ln net.Listener) (http.Handler, error) {
 		s.log.Warn(perimeter.RemoteWarning(ln.Addr().String()))
 	}
 	if p.Remote && p.Verifier == nil {
-		return nil, errors.New("remote access (-allow-remote) needs every call's SigV4 signature checked against configured credentials, and no signature verifier is configured: listen on 127.0.0.1 instead")
+		if len(s.cfg.Credentials) == 0 {
+			return nil, errors.New("remote access (-allow-remote) needs credentials to check every call's signature against: set AWSEMU_CREDENTIALS=<access key id>:<secret access key> (and sign with them), or listen on 127.0.0.1 instead")
+		}
+		p.Verifier = remoteVerifier{s.verifier}
 	}
 	if p.Codespace.Name != "" {
 		s.log.Info("accepting this Codespace's forwarded address for the AWS APIs", "host", p.Codespace.Host(port))

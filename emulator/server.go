@@ -77,6 +77,10 @@ type Config struct {
 	// FunctionGroups are supplementary groups (names or gids) of that
 	// user, such as the Docker socket's for the docker target.
 	FunctionGroups []string
+	// Credentials (access key id → secret; AWSEMU_CREDENTIALS) sign as
+	// the account root; with remote access, only they, role sessions and
+	// function sandboxes' credentials are accepted.
+	Credentials map[string]string
 }
 
 // Server is a running emulator.
@@ -143,6 +147,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.setupAuth()
+	if err := s.registerCredentials(); err != nil {
+		s.shutdownServices()
+		return nil, err
+	}
 	s.sts = sts.New(s.iam, s.credentials)
 	s.runtime = runtime.NewManager(runtime.Config{Logger: s.log, Credentials: sandboxIssuer{s}, User: user})
 	if s.lambda, err = lambda.New(lambda.Options{Store: st, Roles: s.iam, Runtime: s.runtime, TransitionDelay: cfg.TransitionDelay, WorkDir: workDir, CodeDir: codeDir}); err != nil {

@@ -38,7 +38,7 @@ type Options struct {
 	// DockerTarget: the function drives containers (APIDRIVEN_TARGET=docker),
 	// so a root emulator's functions join the Docker socket's group.
 	DockerTarget bool
-	Status      *status.Status
+	Status       *status.Status
 }
 
 // Provider is the embedded backend.

@@ -51,7 +51,7 @@ func (p *Provider) checkRemote(addr string) error {
 		return nil
 	}
 	return status.WithFix(fmt.Errorf("AWS_ENDPOINT_URL=%s would make the emulator listen on %s, reachable from other machines: its AWS APIs create and run native code on this machine", p.o.Endpoint, addr),
-		"use AWS_ENDPOINT_URL=http://localhost:%s; or, on purpose, APIDRIVEN_ALLOW_REMOTE=1 (every AWS API call must then be signed with credentials the emulator is configured with)", port)
+		"use AWS_ENDPOINT_URL=http://localhost:%s; or, on purpose, APIDRIVEN_ALLOW_REMOTE=1 AWSEMU_CREDENTIALS=<access key id>:<secret> (every AWS API call must then be signed with them; mage does)", port)
 }
 
 // keptEnv are the variables the emulator needs; nothing else of the

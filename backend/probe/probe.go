@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/apidriven/api-driven/emulator/perimeter"
 	"github.com/apidriven/api-driven/internal/sdkhttp"
 	"github.com/apidriven/api-driven/internal/status"
 )
@@ -36,7 +38,8 @@ const DefaultEndpoint = "http://localhost:4566"
 func AWSConfig(ctx context.Context, endpoint, region string) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
 	if endpoint != "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
+		id, secret := emulatorCredentials()
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, "")))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
@@ -47,6 +50,16 @@ func AWSConfig(ctx context.Context, endpoint, region string) (aws.Config, error)
 		cfg.BaseEndpoint = aws.String(endpoint)
 	}
 	return cfg, nil
+}
+
+// emulatorCredentials are what clients of an emulator sign with: the
+// first of AWSEMU_CREDENTIALS (what an emulator open to remote callers
+// checks), else LocalStack's test/test.
+func emulatorCredentials() (id, secret string) {
+	if creds, err := perimeter.ParseCredentials(os.Getenv(perimeter.EnvCredentials)); err == nil && len(creds) > 0 {
+		return creds[0].AccessKeyID, creds[0].Secret
+	}
+	return "test", "test"
 }
 
 // CallerIdentity is the readiness check that works on AWS, LocalStack,

@@ -50,7 +50,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		EC2Containers: *ec2Containers, EC2ContainerNetwork: *ec2Network,
 		EnforceIAM: *enforceIAM, IAMSoftMode: *iamSoft,
 	}
-	pf.apply(&cfg)
+	if err := pf.apply(&cfg); err != nil {
+		return err
+	}
 	srv, err := emulator.Start(cfg)
 	if err != nil {
 		return err

@@ -42,7 +42,20 @@ func perimeterFlags(fs *flag.FlagSet) *perimeterSettings {
 	}
 }
 
-func (p *perimeterSettings) apply(cfg *emulator.Config) {
+// credentialsFromEnv reads AWSEMU_CREDENTIALS.
+func credentialsFromEnv() (map[string]string, error) {
+	creds, err := perimeter.ParseCredentials(os.Getenv(perimeter.EnvCredentials))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, c := range creds {
+		out[c.AccessKeyID] = c.Secret
+	}
+	return out, nil
+}
+
+func (p *perimeterSettings) apply(cfg *emulator.Config) error {
 	cfg.PublicAddr = *p.publicAddr
 	cfg.AllowRemote = *p.allowRemote
 	cfg.FunctionUser = *p.functionUser
@@ -56,6 +69,9 @@ func (p *perimeterSettings) apply(cfg *emulator.Config) {
 	if cs, ok := perimeter.CodespaceFromEnv(os.Getenv); ok {
 		cfg.Perimeter.Codespace = cs
 	}
+	var err error
+	cfg.Credentials, err = credentialsFromEnv()
+	return err
 }
 
 // report prints what is reachable from where, beyond the local AWS APIs.

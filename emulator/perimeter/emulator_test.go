@@ -6,6 +6,7 @@ package perimeter_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -18,11 +19,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/apidriven/api-driven/emulator"
 	"github.com/apidriven/api-driven/emulator/cli"
 	"github.com/apidriven/api-driven/emulator/emulatortest"
+	"github.com/apidriven/api-driven/emulator/lambda/lambdatest"
 	"github.com/apidriven/api-driven/emulator/perimeter"
 )
 
@@ -207,39 +211,74 @@ func TestRemoteListenNeedsOptIn(t *testing.T) {
 	}
 	// The opt-in alone is not enough: signatures need credentials.
 	_, err = emulator.Start(emulator.Config{Addr: "0.0.0.0:0", AllowRemote: true})
-	if err == nil || !strings.Contains(err.Error(), "no signature verifier is configured") {
+	if err == nil || !strings.Contains(err.Error(), "AWSEMU_CREDENTIALS=<access key id>:<secret access key>") {
 		t.Fatalf("Start on 0.0.0.0 with -allow-remote and no verifier: %v", err)
 	}
 }
 
 // TestRemoteRequiresSignatures: with remote access, only calls signed with
-// the configured credentials pass (a real SigV4 check), through the SDK.
+// the configured credentials (or a function sandbox's) pass, through the
+// SDK; the public test/test, a wrong secret and unsigned calls are refused.
+// The listener stays on loopback: Remote asks for the same checks.
 func TestRemoteRequiresSignatures(t *testing.T) {
 	const akid, secret = "AKIAREMOTETEST000001", "remote-secret-of-forty-characters-000001"
+	code := lambdatest.BuildFunction(t, lambdatest.Probe) // before the calls' context starts: slow on a loaded machine
 	srv := emulatortest.Start(t, func(c *emulator.Config) {
 		c.Perimeter.Remote = true
-		c.Perimeter.Verifier = sigv4Verifier{akid: secret}
+		c.Credentials = map[string]string{akid: secret}
 	})
-	client := func(id, key string) *iam.Client {
+	signedAs := func(id, key string) aws.Config {
 		cfg := emulatortest.AWSConfig(t, srv.URL())
 		cfg.Credentials = credentials.NewStaticCredentialsProvider(id, key, "")
-		return iam.NewFromConfig(cfg)
+		return cfg
 	}
-	if _, err := client(akid, secret).ListRoles(emulatortest.Context(t), &iam.ListRolesInput{}); err != nil {
+	ctx := emulatortest.Context(t)
+	if _, err := iam.NewFromConfig(signedAs(akid, secret)).ListRoles(ctx, &iam.ListRolesInput{}); err != nil {
 		t.Fatalf("signed with the configured credentials: %v", err)
 	}
 	for _, tt := range []struct{ name, id, key, code string }{
 		{"LocalStack's public test credentials", "test", "test", "InvalidClientTokenId"},
-		{"wrong secret", akid, "guessed", "SignatureDoesNotMatch"},
+		{"unknown credentials", "AKIAUNKNOWN000000000", secret, "InvalidClientTokenId"},
+		{"wrong secret", akid, "guessed-secret-0000000", "SignatureDoesNotMatch"},
 	} {
-		_, err := client(tt.id, tt.key).ListRoles(emulatortest.Context(t), &iam.ListRolesInput{})
+		_, err := iam.NewFromConfig(signedAs(tt.id, tt.key)).ListRoles(ctx, &iam.ListRolesInput{})
 		var apiErr smithy.APIError
 		if !errors.As(err, &apiErr) || apiErr.ErrorCode() != tt.code {
 			t.Errorf("%s: %v, want %s", tt.name, err, tt.code)
 		}
 	}
-	code, body := send(t, "GET", srv.URL()+"/?Action=ListRoles&Version=2010-05-08", "", "", nil)
-	if code != http.StatusForbidden || !strings.Contains(body, "MissingAuthenticationToken") {
-		t.Fatalf("unsigned: %d %s", code, body)
+	status, body := send(t, "GET", srv.URL()+"/?Action=ListRoles&Version=2010-05-08", "", "", nil)
+	if status != http.StatusForbidden || !strings.Contains(body, "MissingAuthenticationToken") || !strings.Contains(body, "-allow-remote") {
+		t.Fatalf("unsigned: %d %s", status, body)
+	}
+
+	// A function calls EC2 back with its sandbox's credentials: accepted.
+	cfg := signedAs(akid, secret)
+	role, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("remote-fn"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iam.NewFromConfig(cfg).PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("remote-fn"), PolicyName: aws.String("ec2"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:DescribeInstances","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	lc := lambda.NewFromConfig(cfg)
+	if _, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("remote-fn"), Runtime: types.RuntimeProvidedal2023,
+		Handler: aws.String("bootstrap"), Role: role.Role.Arn, Code: &types.FunctionCode{ZipFile: code}}); err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := json.Marshal(lambdatest.ProbeCommand{EC2: &lambdatest.ProbeEC2Command{}})
+	out, err := lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("remote-fn"), Payload: payload})
+	if err != nil || out.FunctionError != nil {
+		t.Fatalf("a function's call back to EC2 under remote access: %v %s", err, out.Payload)
+	}
+}
+
+// TestRemoteCredentialsMustBeSecret: guessable credentials are refused.
+func TestRemoteCredentialsMustBeSecret(t *testing.T) {
+	for _, creds := range []map[string]string{{"AKIAREMOTETEST000001": "short"}, {"test": "a-long-enough-secret-0001"}} {
+		if _, err := emulator.New(emulator.Config{Credentials: creds}); err == nil || !strings.Contains(err.Error(), "at least 16 characters") {
+			t.Errorf("credentials %v: %v", creds, err)
+		}
 	}
 }

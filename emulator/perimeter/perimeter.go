@@ -101,7 +101,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !g.crossSiteAllowed(w, r) {
 		return
 	}
-	if g.p.Remote {
+	if g.p.Remote && !isLocalStackRead(r) {
 		if err := g.verify(r); err != nil {
 			g.p.Logger.Warn("refused an unsigned or badly signed request", "remote", r.RemoteAddr, "path", r.URL.Path, "err", err)
 			code := "AccessDenied"
@@ -113,6 +113,13 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	g.next.ServeHTTP(w, r)
+}
+
+// isLocalStackRead is a GET of /_localstack/health or /info: unsigned on
+// LocalStack, read by tools that wait for it, and changing nothing.
+func isLocalStackRead(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		(strings.HasPrefix(r.URL.Path, "/_localstack/health") || strings.HasPrefix(r.URL.Path, "/_localstack/info"))
 }
 
 func (g *guard) verify(r *http.Request) error {

@@ -115,6 +115,8 @@ func TestControl(t *testing.T) {
 		{name: "remote, bad signature", policy: Policy{Remote: true, Verifier: VerifierFunc(func(*http.Request) error { return codeErr{"SignatureDoesNotMatch"} })},
 			req: req{host: "10.0.0.5:4566"}, status: 403, contains: []string{`"__type":"SignatureDoesNotMatch"`, "-allow-remote"}},
 		{name: "remote, good signature", policy: Policy{Remote: true, Verifier: VerifierFunc(func(*http.Request) error { return nil })}, req: req{host: "10.0.0.5:4566"}, status: 200},
+		{name: "remote, unsigned health", policy: Policy{Remote: true}, req: req{method: "GET", host: "10.0.0.5:4566", path: "/_localstack/health"}, status: 200},
+		{name: "remote, unsigned POST to health", policy: Policy{Remote: true}, req: req{host: "10.0.0.5:4566", path: "/_localstack/health"}, status: 403},
 		{name: "remote keeps the origin check", policy: Policy{Remote: true, Verifier: VerifierFunc(func(*http.Request) error { return nil })},
 			req: req{host: "10.0.0.5:4566", header: map[string]string{"Origin": "http://evil.example"}}, status: 403},
 	}
