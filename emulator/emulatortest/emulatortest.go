@@ -4,6 +4,9 @@ package emulatortest
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,8 +24,22 @@ const Region = "us-east-1"
 // Option adjusts the emulator configuration.
 type Option func(*emulator.Config)
 
-// WithDataDir persists state in dir.
-func WithDataDir(dir string) Option { return func(c *emulator.Config) { c.DataDir = dir } }
+// WithDataDir persists state in dir. Test directories are private (0700);
+// dir and its parents under the temp dir are made searchable, as a
+// project's .apidriven/ is, so that functions running as nobody (the
+// tests run as root in CI) find their code under dir/lambda-work, where
+// tests look for it, rather than in a temporary directory.
+func WithDataDir(dir string) Option {
+	return func(c *emulator.Config) {
+		c.DataDir = dir
+		tmp := filepath.Clean(os.TempDir())
+		for p := filepath.Clean(dir); strings.HasPrefix(p, tmp+string(filepath.Separator)); p = filepath.Dir(p) {
+			if st, err := os.Stat(p); err == nil && st.IsDir() {
+				_ = os.Chmod(p, st.Mode().Perm()|0o011)
+			}
+		}
+	}
+}
 
 // WithTransitionDelay sets the EC2/Lambda transition delay (0 by default in tests).
 func WithTransitionDelay(d time.Duration) Option {

@@ -34,8 +34,7 @@ type peekOutput struct {
 // TestFunctionCannotReadEmulatorEnvironment: a function cannot read its
 // parent's /proc/<pid>/environ. As root (CI), the function runs as nobody
 // without capabilities; as anyone, the emulator is not dumpable (awsemu
-// does this at start). The data dir is a private test directory, so under
-// root the code is unpacked where nobody can reach it.
+// does this at start).
 func TestFunctionCannotReadEmulatorEnvironment(t *testing.T) {
 	if err := runtime.HideFromFunctions(); err != nil {
 		t.Fatal(err)
@@ -43,7 +42,10 @@ func TestFunctionCannotReadEmulatorEnvironment(t *testing.T) {
 	code := lambdatest.BuildFunction(t, peek) // before the calls' context starts: slow on a loaded machine
 	// The only supplementary group is the one asked for (the docker
 	// target asks for the Docker socket's); root's are dropped.
-	srv := emulatortest.Start(t, emulatortest.WithDataDir(t.TempDir()), func(c *emulator.Config) { c.FunctionGroups = []string{"4242"} })
+	// The data dir stays private (no WithDataDir): under root the code is
+	// unpacked elsewhere, where nobody reaches it.
+	dataDir := t.TempDir()
+	srv := emulatortest.Start(t, func(c *emulator.Config) { c.DataDir, c.FunctionGroups = dataDir, []string{"4242"} })
 	ctx := emulatortest.Context(t)
 	cfg := emulatortest.AWSConfig(t, srv.URL())
 	role, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("peek"), AssumeRolePolicyDocument: aws.String(trust)})
