@@ -17,10 +17,11 @@ import (
 
 // Status writes progress lines to one writer.
 type Status struct {
-	mu  sync.Mutex
-	w   io.Writer
-	now func() time.Time
-	ctx context.Context // the target's, once Watch is called
+	mu    sync.Mutex
+	w     io.Writer
+	now   func() time.Time
+	ctx   context.Context // the target's, once Watch is called
+	every time.Duration   // how often Heartbeat prints
 }
 
 // Watch tells the status the target's context: once it is cancelled
@@ -38,10 +39,18 @@ func (s *Status) cancelled() bool {
 	return s.ctx != nil && s.ctx.Err() != nil
 }
 
+// HeartbeatInterval is how often a long step says it is still running:
+// with it, no step stays silent for more than ~15 s.
+const HeartbeatInterval = 10 * time.Second
+
 // New reports to w.
 func New(w io.Writer) *Status {
-	return &Status{w: w, now: time.Now}
+	return &Status{w: w, now: time.Now, every: HeartbeatInterval}
 }
+
+// SetHeartbeatInterval changes how often Heartbeat prints (tests use a
+// few milliseconds).
+func (s *Status) SetHeartbeatInterval(d time.Duration) { s.every = d }
 
 // Discard is a Status that prints nothing, for tests and library callers.
 func Discard() *Status { return New(io.Discard) }
@@ -109,6 +118,36 @@ func (st *Step) Fail(err error) error {
 		st.s.printf("  → %s\n", fix)
 	}
 	return &StepError{Step: st.name, Err: err}
+}
+
+// Heartbeat prints "  … <what> (20s)", with the time since the step
+// started, every HeartbeatInterval until stop is called, so a step that can
+// run for minutes (a first compile) never looks hung. stop waits for the
+// printer to finish: no heartbeat line follows the step's Done or Fail.
+func (st *Step) Heartbeat(what string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		every := st.s.every
+		if every <= 0 {
+			every = HeartbeatInterval
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				st.s.printf("  … %s (%.0fs)\n", what, st.s.now().Sub(st.start).Seconds())
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(done); <-finished })
+	}
 }
 
 // Name is the step's name.

@@ -123,3 +123,54 @@ func TestInterruptedStepIsSilent(t *testing.T) {
 		t.Fatalf("a plain failure: %v, printed %q", err, buf.String())
 	}
 }
+
+// lineWriter hands each written line to a channel, so a test can wait for
+// lines printed by another goroutine without racing on a buffer.
+type lineWriter chan string
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	for _, l := range strings.SplitAfter(string(p), "\n") {
+		if l != "" {
+			w <- l
+		}
+	}
+	return len(p), nil
+}
+
+func TestHeartbeatTicksUntilStopped(t *testing.T) {
+	lines := make(lineWriter, 1000)
+	s := New(lines)
+	s.every = time.Millisecond
+	s.now = fakeClock(20 * time.Second) // the step starts at 0; every later reading is 20 s on
+	step := s.Start("build emulator ./cmd/awsemu")
+	stop := step.Heartbeat("still building the emulator")
+	for i := 0; i < 2; i++ {
+		select {
+		case l := <-lines:
+			if want := "  … still building the emulator (20s)\n"; l != want {
+				t.Fatalf("heartbeat %q, want %q", l, want)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("no heartbeat within 30s")
+		}
+	}
+	stop()
+	stop() // twice is fine
+	step.Done("")
+	var last string
+	for last == "" || strings.HasPrefix(last, "  … ") { // ticks printed before stop returned
+		select {
+		case last = <-lines:
+		case <-time.After(30 * time.Second):
+			t.Fatal("Done's line never came")
+		}
+	}
+	if !strings.HasPrefix(last, "✓ build emulator ./cmd/awsemu") {
+		t.Fatalf("after the heartbeats: %q", last)
+	}
+	select {
+	case l := <-lines:
+		t.Fatalf("a line after Done: %q", l)
+	case <-time.After(50 * time.Millisecond): // 50 ticks' worth
+	}
+}
