@@ -81,7 +81,10 @@ func Lambda(ctx context.Context, o Options) (*Result, error) {
 	bin := filepath.Join(o.OutDir, "bootstrap")
 	args := append([]string{"build"}, Flags...)
 	args = append(args, "-o", bin, o.Package)
-	if out, err := goCmd(ctx, o, args...); err != nil {
+	stop := step.Heartbeat("still compiling the function")
+	out, err := goCmd(ctx, o, args...)
+	stop()
+	if err != nil {
 		return nil, step.Fail(status.WithFix(fmt.Errorf("failed to compile %s: %w\n%s", o.Package, err, bytes.TrimRight(out, "\n")),
 			"%s", o.fixOr("fix the compile error above, then run `go tool mage build` again")))
 	}

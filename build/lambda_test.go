@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apidriven/api-driven/build"
 	"github.com/apidriven/api-driven/internal/status"
+	"github.com/apidriven/api-driven/internal/status/statustest"
 )
 
 // module writes a tiny module with a main package under lambda/.
@@ -150,5 +152,19 @@ func checkZip(t *testing.T, code []byte, m elf.Machine) {
 	}
 	if f.Machine != m {
 		t.Fatalf("bootstrap machine = %v, want %v", f.Machine, m)
+	}
+}
+
+func TestLongCompileKeepsTicking(t *testing.T) {
+	statustest.PrependPath(t, statustest.SlowGo(t, "0.5"))
+	dir := module(t, `"tick"`)
+	var out bytes.Buffer
+	st := status.New(&out)
+	st.SetHeartbeatInterval(100 * time.Millisecond)
+	if _, err := build.Lambda(context.Background(), build.Options{Dir: dir, Platform: mustLinux(t, "x86_64"), Status: st}); err != nil {
+		t.Fatalf("build: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "\n  … still compiling the function (") {
+		t.Fatalf("no heartbeat during a 0.5 s compile:\n%s", out.String())
 	}
 }

@@ -93,7 +93,10 @@ func (p *Provider) Install(ctx context.Context) error {
 	}
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", p.Binary(), "./cmd/awsemu")
 	cmd.Dir = p.o.Root
-	if out, err := cmd.CombinedOutput(); err != nil {
+	stop := step.Heartbeat("still building the emulator")
+	out, err := cmd.CombinedOutput()
+	stop()
+	if err != nil {
 		return step.Fail(status.WithFix(fmt.Errorf("failed to build the emulator: %w\n%s", err, out),
 			"run `go build ./cmd/awsemu` to see the error; make sure Go 1.26 is installed"))
 	}
