@@ -33,6 +33,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -58,6 +59,9 @@ type Launcher struct {
 	// what it is doing, when the Mage binary was already there (a warm run
 	// recompiles in about a second and prints nothing).
 	AnnounceAfter time.Duration
+	// Heartbeat is how often a long compile says it is still running
+	// (status.HeartbeatInterval when zero).
+	Heartbeat time.Duration
 }
 
 // New is a Launcher for this process: its working directory, standard
@@ -78,6 +82,9 @@ func New() *Launcher {
 // Run runs `mage args...` for the project and returns the exit code.
 func (l *Launcher) Run(args []string) int {
 	st := status.New(l.Progress)
+	if l.Heartbeat > 0 {
+		st.SetHeartbeatInterval(l.Heartbeat)
+	}
 	// Like Mage itself, the launcher does not die of Ctrl-C: the terminal
 	// sends it to Mage and the target too, which handle it. The compiles
 	// the launcher runs are in a process group of their own, and it stops
@@ -211,8 +218,9 @@ func (l *Launcher) mageBinary(st *status.Status, root string, env []string, intr
 	}
 	step := st.Start("compile Mage " + version)
 	st.Infof("first run on this machine: compiling Mage %s (kept in %s)…", version, l.CacheDir)
-	stop := step.Heartbeat("still compiling Mage")
-	err = l.buildMage(root, env, path, intr)
+	progress := &compileLog{}
+	stop := step.HeartbeatWith("still compiling Mage", progress.detail)
+	err = l.buildMage(root, env, path, intr, progress)
 	stop()
 	if errors.Is(err, errInterrupted) {
 		return "", false, interrupted(step, args)
@@ -226,7 +234,7 @@ func (l *Launcher) mageBinary(st *status.Status, root string, env []string, intr
 
 // buildMage builds into a fresh directory and renames into place, so two
 // launchers at once never run a half-written binary.
-func (l *Launcher) buildMage(root string, env []string, path string, intr <-chan struct{}) error {
+func (l *Launcher) buildMage(root string, env []string, path string, intr <-chan struct{}, progress io.Writer) error {
 	if err := os.MkdirAll(l.CacheDir, 0o755); err != nil {
 		return fmt.Errorf("failed to create %s: %w", l.CacheDir, err)
 	}
@@ -237,8 +245,9 @@ func (l *Launcher) buildMage(root string, env []string, path string, intr <-chan
 	defer os.RemoveAll(tmp)
 	out := filepath.Join(tmp, filepath.Base(path))
 	var msg bytes.Buffer
-	cmd := exec.Command(l.Go, "build", "-o", out, MageModule)
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = root, env, &msg, &msg
+	cmd := exec.Command(l.Go, "build", "-v", "-o", out, MageModule)
+	cmd.Dir, cmd.Env, cmd.Stdout = root, env, &msg
+	cmd.Stderr = io.MultiWriter(&msg, progress)
 	if err := runInterruptible(cmd, intr); err != nil {
 		if errors.Is(err, errInterrupted) {
 			return err
@@ -257,10 +266,12 @@ func (l *Launcher) buildMage(root string, env []string, path string, intr <-chan
 // it prints what Mage printed and returns Mage's exit code.
 func (l *Launcher) compileTargets(st *status.Status, dir, mage string, env []string, cold bool, intr <-chan struct{}, args []string) int {
 	step := st.Start("compile the targets")
-	var stdout, stderr bytes.Buffer
+	// `go build -v` names each package as Go compiles it: the heartbeat
+	// says how far the compile is.
+	progress := &compileLog{}
 	cmd := exec.Command(mage, "-l")
-	cmd.Dir, cmd.Env = dir, env
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Dir, cmd.Env = dir, append(env, "GOFLAGS="+strings.TrimSpace(getenv(env, "GOFLAGS")+" -v"))
+	cmd.Stdout, cmd.Stderr = io.Discard, progress
 	done := make(chan error, 1)
 	go func() { done <- runInterruptible(cmd, intr) }()
 
@@ -272,7 +283,7 @@ func (l *Launcher) compileTargets(st *status.Status, dir, mage string, env []str
 		} else {
 			st.Infof("compiling the targets (magefile.go, workflow/ and what they import; Go recompiles only what changed)…")
 		}
-		stop = step.Heartbeat("still compiling the targets")
+		stop = step.HeartbeatWith("still compiling the targets", progress.detail)
 	}
 	var later <-chan time.Time // a warm run says nothing unless it lasts
 	if cold {
@@ -298,11 +309,55 @@ func (l *Launcher) compileTargets(st *status.Status, dir, mage string, env []str
 		interrupted(step, args)
 		return 1
 	}
-	// What Mage printed is what `mage` alone would have printed (the
-	// compile errors, then "Error: error compiling magefiles").
-	l.Stdout.Write(stdout.Bytes())
-	l.Stderr.Write(stderr.Bytes())
-	return exitCode(err, l.Stderr)
+	// Show what `mage` alone prints (the compile errors, then "Error: error
+	// compiling magefiles"): ask again without -v, which only recompiles
+	// what failed.
+	again := exec.Command(mage, "-l")
+	again.Dir, again.Env, again.Stdout, again.Stderr = dir, env, l.Stdout, l.Stderr
+	return exitCode(again.Run(), l.Stderr)
+}
+
+// compileLog counts the packages `go build -v` names on stderr.
+type compileLog struct {
+	mu      sync.Mutex
+	partial string
+	n       int
+	last    string
+}
+
+func (c *compileLog) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lines := strings.Split(c.partial+string(p), "\n")
+	c.partial = lines[len(lines)-1]
+	for _, line := range lines[:len(lines)-1] {
+		if line = strings.TrimSpace(line); line != "" && !strings.ContainsAny(line, " \t:") {
+			c.n++
+			c.last = line
+		}
+	}
+	return len(p), nil
+}
+
+// detail is "212 packages so far, now github.com/aws/aws-sdk-go-v2/service/ec2".
+func (c *compileLog) detail() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d packages so far, now %s", c.n, c.last)
+}
+
+// getenv is the last value of key in env, as exec uses it.
+func getenv(env []string, key string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+			v = val
+		}
+	}
+	return v
 }
 
 // errInterrupted is a compile stopped by Ctrl-C.
@@ -329,7 +384,7 @@ func runInterruptible(cmd *exec.Cmd, intr <-chan struct{}) error {
 
 // FirstCompile is how long compiling the targets takes on an empty Go build
 // cache, as scripts/first-run.sh measures it (docs/speed.md).
-var FirstCompile = "about 2 minutes on 2 CPUs, up to 5 on a busy machine"
+const FirstCompile = "1 to 2 minutes on 2 idle CPUs, up to 10 on a busy machine"
 
 // interrupted reports the step as stopped by Ctrl-C, with the command
 // that carries on.

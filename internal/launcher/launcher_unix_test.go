@@ -24,23 +24,30 @@ func slowGo(t *testing.T, seconds string) []string {
 	return []string{"MAGEFILE_GOCMD=" + statustest.SlowGo(t, seconds)}
 }
 
-func TestSlowRecompileAnnouncesItself(t *testing.T) {
+func TestSlowRecompileAnnouncesItselfAndTicks(t *testing.T) {
 	f := setup(t)
 	if _, _, p, code := run(f, f.root, "", "hello"); code != 0 { // Mage built, targets compiled
 		t.Fatalf("warm-up run failed:\n%s", p)
 	}
+	write(t, f.root, "lib/lib.go", "package lib\n\nconst Msg = \"three\"\n")
+	t.Cleanup(func() { write(t, f.root, "lib/lib.go", "package lib\n\nconst Msg = \"one\"\n") })
 	var o, e, p bytes.Buffer
 	l := &Launcher{
 		Dir: f.root, Stdin: strings.NewReader(""), Stdout: &o, Stderr: &e, Progress: &p,
-		Env: append(f.env, slowGo(t, "1")...), Go: "go", CacheDir: f.cache, AnnounceAfter: 10 * time.Millisecond,
+		Env: append(f.env, slowGo(t, "1")...), Go: "go", CacheDir: f.cache,
+		AnnounceAfter: 10 * time.Millisecond, Heartbeat: 50 * time.Millisecond,
 	}
-	if code := l.Run([]string{"hello"}); code != 0 || o.String() != "hello one\n" {
+	if code := l.Run([]string{"hello"}); code != 0 || o.String() != "hello three\n" {
 		t.Fatalf("code %d, stdout %q, stderr %q", code, o.String(), e.String())
 	}
 	lines := strings.Split(strings.TrimRight(p.String(), "\n"), "\n")
-	if len(lines) != 2 || lines[0] != "  compiling the targets (magefile.go, workflow/ and what they import; Go recompiles only what changed)…" ||
-		!strings.HasPrefix(lines[1], "✓ compile the targets (") {
+	if lines[0] != "  compiling the targets (magefile.go, workflow/ and what they import; Go recompiles only what changed)…" ||
+		!strings.HasPrefix(lines[len(lines)-1], "✓ compile the targets (") {
 		t.Fatalf("progress:\n%s", p.String())
+	}
+	// While go sleeps after compiling, the heartbeat names what it compiled.
+	if !strings.Contains(p.String(), " packages so far, now ") || !strings.Contains(p.String(), "  … still compiling the targets (") {
+		t.Fatalf("no heartbeat naming the packages compiled:\n%s", p.String())
 	}
 }
 

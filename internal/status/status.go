@@ -124,7 +124,11 @@ func (st *Step) Fail(err error) error {
 // started, every HeartbeatInterval until stop is called, so a step that can
 // run for minutes (a first compile) never looks hung. stop waits for the
 // printer to finish: no heartbeat line follows the step's Done or Fail.
-func (st *Step) Heartbeat(what string) (stop func()) {
+func (st *Step) Heartbeat(what string) (stop func()) { return st.HeartbeatWith(what, nil) }
+
+// HeartbeatWith is Heartbeat with a detail appended when detail returns
+// something: "  … still compiling the targets (20s): 212 packages compiled".
+func (st *Step) HeartbeatWith(what string, detail func() string) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -140,7 +144,13 @@ func (st *Step) Heartbeat(what string) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				st.s.printf("  … %s (%.0fs)\n", what, st.s.now().Sub(st.start).Seconds())
+				line := fmt.Sprintf("  … %s (%.0fs)", what, st.s.now().Sub(st.start).Seconds())
+				if detail != nil {
+					if d := detail(); d != "" {
+						line += ": " + d
+					}
+				}
+				st.s.printf("%s\n", line)
 			}
 		}
 	}()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -172,5 +173,34 @@ func TestHeartbeatTicksUntilStopped(t *testing.T) {
 	case l := <-lines:
 		t.Fatalf("a line after Done: %q", l)
 	case <-time.After(50 * time.Millisecond): // 50 ticks' worth
+	}
+}
+
+func TestHeartbeatWithDetail(t *testing.T) {
+	lines := make(lineWriter, 1000)
+	s := New(lines)
+	s.every = time.Millisecond
+	s.now = fakeClock(30 * time.Second)
+	step := s.Start("compile the targets")
+	details := []string{"", "3 packages compiled, now example.com/lib"}
+	var mu sync.Mutex
+	n := 0
+	stop := step.HeartbeatWith("still compiling the targets", func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		d := details[min(n, 1)]
+		n++
+		return d
+	})
+	defer stop()
+	for _, want := range []string{"  … still compiling the targets (30s)\n", "  … still compiling the targets (30s): 3 packages compiled, now example.com/lib\n"} {
+		select {
+		case l := <-lines:
+			if l != want {
+				t.Fatalf("got %q, want %q", l, want)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("no heartbeat within 30s")
+		}
 	}
 }

@@ -11,9 +11,10 @@ import (
 )
 
 // SlowGo writes a `go` command that waits delay (a sleep(1) duration such
-// as "0.5") before each `go build`, then runs the real go. It returns the
-// script; put its directory first on PATH (PrependPath) or hand it to a tool
-// that takes a go command.
+// as "0.5") before and after each `go build` of the real go, so a heartbeat
+// shows both before anything was compiled and after. It returns the script;
+// put its directory first on PATH (PrependPath) or hand it to a tool that
+// takes a go command.
 func SlowGo(t testing.TB, delay string) string {
 	t.Helper()
 	if runtime.GOOS == "windows" {
@@ -24,7 +25,8 @@ func SlowGo(t testing.TB, delay string) string {
 		t.Fatalf("go is not on PATH: %v", err)
 	}
 	script := filepath.Join(t.TempDir(), "go")
-	body := "#!/bin/sh\nif [ \"$1\" = build ]; then sleep " + delay + "; fi\nexec " + real + " \"$@\"\n"
+	body := "#!/bin/sh\n[ \"$1\" = build ] || exec " + real + " \"$@\"\n" +
+		"sleep " + delay + "\n" + real + " \"$@\"\nrc=$?\nsleep " + delay + "\nexit $rc\n"
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
