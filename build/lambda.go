@@ -29,6 +29,10 @@ var Flags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-
 // yields the same bytes and therefore the same CodeSha256.
 var zipTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// FirstBuild is how long the function's first build takes on an empty
+// build cache, as scripts/first-run.sh measures it (docs/speed.md).
+const FirstBuild = "1 to 2 minutes on 2 idle CPUs, up to 8 on a busy machine"
+
 // Options says what to build and where.
 type Options struct {
 	Dir      string   // module root; the go commands run here
@@ -76,7 +80,7 @@ func Lambda(ctx context.Context, o Options) (*Result, error) {
 		return nil, step.Fail(fmt.Errorf("failed to create %s: %w", o.OutDir, err))
 	}
 	if _, err := os.Stat(zipPath); err != nil {
-		o.Status.Infof("compiling the function (the first build on a machine compiles the AWS SDK's EC2 client: a minute or two)…")
+		o.Status.Infof("compiling the function (the first build on a machine compiles the AWS SDK again, statically for Lambda: %s)…", FirstBuild)
 	}
 	bin := filepath.Join(o.OutDir, "bootstrap")
 	args := append([]string{"build"}, Flags...)
