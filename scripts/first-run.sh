@@ -15,6 +15,8 @@
 #           command can take before printing, on this machine, now
 #
 # Usage: scripts/first-run.sh [cold] [warm-up] [floor]   (default: all three)
+# The CPU time printed with each total, divided by the number of CPUs, is
+# what the run costs on an idle machine (the wall time grows with the load).
 # Takes minutes (every run compiles the AWS SDK from scratch): not run by CI.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,8 +59,11 @@ timed() {
   local label=$1; shift
   echo "\$ $*"
   local start; start=$(now)
-  local stats="$work/stats"
-  { "$@" 2>&1; echo "__rc=$?"; } | {
+  local stats="$work/stats" cpu="$work/cpu"
+  rm -f "$cpu"
+  # CPU time (user+sys of the command and every process it waited for):
+  # divided by the CPUs, the least the wall time can be on an idle machine.
+  { /usr/bin/time -o "$cpu" -f "%U %S" "$@" 2>&1; echo "__rc=$?"; } | {
     local first=0 last=$start gap=0 max=0 maxline="" n=0 rc=0
     while IFS= read -r line; do
       case $line in __rc=*) rc=${line#__rc=}; continue ;; esac
@@ -69,8 +74,9 @@ timed() {
       printf '%7ss %+7ss | %s\n' "$(secs $((t - start)))" "$(secs "$gap")" "$line"
     done
     echo "$first $max $(( $(now) - start )) $rc" >"$stats"
-    printf -- '-- %s: first line after %ss, longest silence after it %ss (before "%s"), total %ss, exit %s\n' \
-      "$label" "$(secs "$first")" "$(secs "$max")" "$maxline" "$(secs $(( $(now) - start )))" "$rc"
+    local cpus; cpus=$(awk -v n="$(nproc)" 'END { printf "CPU %.1fs, %.1fs per CPU", $1 + $2, ($1 + $2) / n }' "$cpu" 2>/dev/null)
+    printf -- '-- %s: first line after %ss, longest silence after it %ss (before "%s"), total %ss (%s), exit %s\n' \
+      "$label" "$(secs "$first")" "$(secs "$max")" "$maxline" "$(secs $(( $(now) - start )))" "$cpus" "$rc"
   }
   read -r _ _ _ rc <"$stats"
   return "$rc"

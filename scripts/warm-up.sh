@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 
 echo "==> go mod download"
 go mod download
-echo "==> go tool mage install build (compiles Mage, the targets, the emulator and the function)"
+echo "==> go tool mage install build (compiles the launcher, Mage, the targets, the emulator and the function;"
+echo "    on a fresh machine Go first compiles its runtime: the next line can take a minute)"
 go tool mage install build
 echo "==> ready: \`go tool mage all\` now starts in seconds"
