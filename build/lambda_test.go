@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"debug/elf"
 	"os"
 	"path/filepath"
@@ -166,5 +167,64 @@ func TestLongCompileKeepsTicking(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "\n  … still compiling the function (") {
 		t.Fatalf("no heartbeat during a 0.5 s compile:\n%s", out.String())
+	}
+}
+
+// The embedded emulator's function is built without -trimpath, so it reuses
+// what Mage compiled for the targets; a Lambda build keeps it. Switching
+// between the two on one architecture rebuilds.
+func TestNativeAndLambdaBuilds(t *testing.T) {
+	host := build.Host()
+	if host.GOOS != "linux" {
+		t.Skip("a Lambda build and a native build share the platform only on Linux")
+	}
+	dir := module(t, `"v1"`)
+	ctx := context.Background()
+	trimpath := func(code []byte) string {
+		t.Helper()
+		zr, err := zip.NewReader(bytes.NewReader(code), int64(len(code)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := zr.File[0].Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		var bin bytes.Buffer
+		if _, err := bin.ReadFrom(rc); err != nil {
+			t.Fatal(err)
+		}
+		info, err := buildinfo.Read(bytes.NewReader(bin.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range info.Settings {
+			if s.Key == "-trimpath" {
+				return s.Value
+			}
+		}
+		return ""
+	}
+	native, err := build.Lambda(ctx, build.Options{Dir: dir, Platform: host, Status: status.Discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := trimpath(native.Code); got != "" {
+		t.Errorf("native build: -trimpath=%s", got)
+	}
+	lambda, err := build.Lambda(ctx, build.Options{Dir: dir, Platform: mustLinux(t, build.HostLambdaArch()), Status: status.Discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lambda.Skipped || trimpath(lambda.Code) != "true" {
+		t.Errorf("Lambda build after a native one: skipped=%v, -trimpath=%q", lambda.Skipped, trimpath(lambda.Code))
+	}
+	again, err := build.Lambda(ctx, build.Options{Dir: dir, Platform: host, Status: status.Discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Skipped {
+		t.Error("native build after a Lambda one reused the Lambda zip")
 	}
 }

@@ -12,11 +12,14 @@ import (
 type Platform struct {
 	GOOS   string
 	GOARCH string
+	// Native: the function runs as a process of this machine (the embedded
+	// emulator), not in Lambda's sandbox; it is built with NativeFlags.
+	Native bool
 }
 
 // Host is the machine mage runs on: the embedded emulator runs the
 // function as a local process, so it needs a host binary.
-func Host() Platform { return Platform{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH} }
+func Host() Platform { return Platform{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Native: true} }
 
 // Linux is the platform of a Lambda with the given architecture
 // ("x86_64" or "arm64"), as LocalStack and AWS run it.
