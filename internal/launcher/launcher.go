@@ -339,14 +339,15 @@ func (c *compileLog) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// detail is "212 packages so far, now github.com/aws/aws-sdk-go-v2/service/ec2".
+// detail is "212 packages started, the latest github.com/aws/aws-sdk-go-v2/service/ec2"
+// (go build -v names a package when it starts compiling it).
 func (c *compileLog) detail() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d packages so far, now %s", c.n, c.last)
+	return fmt.Sprintf("%d packages started, the latest %s", c.n, c.last)
 }
 
 // getenv is the last value of key in env, as exec uses it.

@@ -299,7 +299,7 @@ func TestCompileLogCountsPackages(t *testing.T) {
 	for _, chunk := range []string{"runtime\ninternal/byt", "eorder\n# example.com/x\n", "x.go:1:2: undefined: y\ngithub.com/aws/aws-sdk-go-v2/service/ec2\n"} {
 		c.Write([]byte(chunk))
 	}
-	if got, want := c.detail(), "3 packages so far, now github.com/aws/aws-sdk-go-v2/service/ec2"; got != want {
+	if got, want := c.detail(), "3 packages started, the latest github.com/aws/aws-sdk-go-v2/service/ec2"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }

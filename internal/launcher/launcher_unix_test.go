@@ -46,7 +46,7 @@ func TestSlowRecompileAnnouncesItselfAndTicks(t *testing.T) {
 		t.Fatalf("progress:\n%s", p.String())
 	}
 	// While go sleeps after compiling, the heartbeat names what it compiled.
-	if !strings.Contains(p.String(), " packages so far, now ") || !strings.Contains(p.String(), "  … still compiling the targets (") {
+	if !strings.Contains(p.String(), " packages started, the latest ") || !strings.Contains(p.String(), "  … still compiling the targets (") {
 		t.Fatalf("no heartbeat naming the packages compiled:\n%s", p.String())
 	}
 }
