@@ -27,11 +27,11 @@ import (
 var Flags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w"}
 
 // NativeFlags build the function the embedded emulator runs as a process of
-// this machine (Platform.Native): Flags without -trimpath, which is what
-// makes Go compile every package again. So the AWS SDK that Mage compiled
-// for the targets is reused, and a first build takes seconds, not minutes.
-// (The build tag, -buildvcs and -ldflags do not change the packages;
-// CGO_ENABLED=0 recompiles about ten.)
+// this machine (Platform.Native): no -trimpath and no CGO_ENABLED=0, the two
+// settings that make Go compile the AWS SDK again, so the function reuses
+// what Mage compiled for the targets with Go's defaults, and a first build
+// takes seconds, not minutes. (The build tag, -buildvcs and -ldflags do not
+// change the packages.) Lambda builds (Flags) stay static and reproducible.
 var NativeFlags = []string{"-tags", "lambda.norpc", "-buildvcs=false", "-ldflags=-s -w"}
 
 func (p Platform) flags() []string {
@@ -180,7 +180,10 @@ func (o Options) fixOr(def string) string {
 func goCmd(ctx context.Context, o Options, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = o.Dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+o.Platform.GOOS, "GOARCH="+o.Platform.GOARCH)
+	cmd.Env = append(os.Environ(), "GOOS="+o.Platform.GOOS, "GOARCH="+o.Platform.GOARCH)
+	if !o.Platform.Native {
+		cmd.Env = append(cmd.Env, "CGO_ENABLED=0") // static, for Lambda's sandbox
+	}
 	return cmd.CombinedOutput()
 }
 

@@ -13,7 +13,8 @@ type Platform struct {
 	GOOS   string
 	GOARCH string
 	// Native: the function runs as a process of this machine (the embedded
-	// emulator), not in Lambda's sandbox; it is built with NativeFlags.
+	// emulator), not in Lambda's sandbox; it is built with NativeFlags and
+	// Go's default CGO_ENABLED.
 	Native bool
 }
 
