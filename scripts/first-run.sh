@@ -12,7 +12,8 @@
 #   warm-up scripts/warm-up.sh (what the dev container runs when a Codespace
 #           is created), then `go tool mage all`, then `all` once more
 #   floor   `go run` of a hello world on an empty cache: the least any Go
-#           command can take before printing, on this machine, now
+#           command can take before printing, on this machine, now; then
+#           `go build ./cmd/mage` (the launcher) on an empty cache
 #
 # Usage: scripts/first-run.sh [cold] [warm-up] [floor]   (default: all three)
 # The CPU time printed with each total, divided by the number of CPUs, is
@@ -92,6 +93,8 @@ for phase in "${phases[@]}"; do
     printf 'module hello\n\ngo 1.26\n' >go.mod
     printf 'package main\n\nfunc main() { println("hello") }\n' >main.go
     GOCACHE="$work/hello-cache" timed "floor" go run .
+    echo; echo "== the launcher alone (cmd/mage, what \`go tool mage\` compiles before its first line), empty build cache"
+    cd "$repo" && GOCACHE="$work/launcher-cache" timed "launcher" go build -o "$work/launcher" ./cmd/mage
     ;;
   cold)
     echo; echo "== cold: go tool mage all, empty Go build cache"
