@@ -23,6 +23,7 @@ require (
 	github.com/moby/moby/client v0.6.2
 	github.com/sethvargo/go-retry v0.5.0
 	github.com/theory/jsonpath v0.12.3
+	golang.org/x/crypto v0.39.0
 	golang.org/x/sync v0.16.0
 	golang.org/x/sys v0.33.0
 	golang.org/x/time v0.11.0
@@ -57,7 +58,6 @@ require (
 	go.opentelemetry.io/otel v1.35.0 // indirect
 	go.opentelemetry.io/otel/metric v1.35.0 // indirect
 	go.opentelemetry.io/otel/trace v1.35.0 // indirect
-	golang.org/x/crypto v0.39.0 // indirect
 )
 
 tool github.com/apidriven/api-driven/cmd/mage
