@@ -46,7 +46,7 @@ func TestDevcontainer(t *testing.T) {
 	if _, ok := dc.Features["ghcr.io/devcontainers/features/aws-cli:1"]; !ok {
 		t.Error("the aws-cli feature is missing")
 	}
-	for port, label := range map[int]string{4566: "AWS emulator", 4567: "API URLs (public)"} {
+	for port, label := range map[int]string{4566: "AWS emulator: AWS APIs (keep private)", 4567: "Stage URLs only (go tool mage public)"} {
 		found := false
 		for _, p := range dc.ForwardPorts {
 			found = found || p == port
