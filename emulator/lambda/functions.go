@@ -352,7 +352,11 @@ func (s *Service) updateCode(w http.ResponseWriter, r *http.Request, region stri
 	}
 	prevHex := f.CodeHex
 	f.CodeSHA256, f.CodeHex, f.CodeSize = b.sha256, b.hex, int64(len(b.zip))
-	f.Failure = nil // the new code was stored and checked
+	for _, r := range f.records() {
+		if r == f || r.CodeHex == b.hex {
+			r.Failure = nil // the code was stored again and checked
+		}
+	}
 	if in.Architectures != nil {
 		f.Architectures = in.Architectures
 	}

@@ -172,20 +172,32 @@ func errNotActive(st status) *protocol.Error {
 	return protocol.Conflict("ResourceConflictException", "%s", msg)
 }
 
-// markFailed records that a function's stored code turned out unusable
-// when it was needed, so that the next calls fail fast and GetFunction
-// says why. It is not saved: start-up finds the same again.
-func (s *Service) markFailed(region, name, hexSum string, cause error) *protocol.Error {
+// markFailed records that a code version turned out unusable when it was
+// needed: $LATEST and every version running it fail fast from then on, and
+// GetFunction says why. It is not saved: start-up finds the same again.
+func (s *Service) markFailed(fn runtime.Function, hexSum string, cause error) *protocol.Error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, ok := s.functions[key(region, name)]
-	if !ok || f.CodeHex != hexSum {
+	f, ok := s.functions[key(fn.Region, fn.Name)]
+	if !ok {
+		return serviceError(cause) // deleted meanwhile
+	}
+	var failed *function // the record invoked, when it runs this code
+	for _, r := range f.records() {
+		if r.CodeHex != hexSum {
+			continue
+		}
+		if r.Failure == nil {
+			r.Failure = codeFailure(cause, r.Version)
+		}
+		if failed == nil || r.versionName() == fn.Version {
+			failed = r
+		}
+	}
+	if failed == nil {
 		return serviceError(cause) // the code changed meanwhile
 	}
-	if f.Failure == nil {
-		f.Failure = codeFailure(cause)
-	}
-	return errNotActive(f.status(s.now(), s.opts.TransitionDelay))
+	return errNotActive(failed.status(s.now(), s.opts.TransitionDelay))
 }
 
 // execute runs one invocation: unpacks code if needed, reports a missing
@@ -199,7 +211,7 @@ func (s *Service) execute(ctx context.Context, fn runtime.Function, payload []by
 	if _, err := s.ensureCode(fn.Region, fn.Name, hexSum); err != nil {
 		var unusable unusableCodeError
 		if errors.As(err, &unusable) {
-			return nil, s.markFailed(fn.Region, fn.Name, hexSum, err)
+			return nil, s.markFailed(fn, hexSum, err)
 		}
 		return nil, serviceError(err)
 	}

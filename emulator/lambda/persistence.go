@@ -19,8 +19,9 @@ type snapshot struct {
 	Functions []*function `json:"functions"`
 }
 
-// load reads the snapshot and checks each function's stored code against
-// its digest; code is unpacked lazily by ensureCode.
+// load reads the snapshot and checks the stored code of $LATEST and of
+// every published version against its digest (each digest read once);
+// code is unpacked lazily by ensureCode.
 func (s *Service) load() error {
 	var snap snapshot
 	if _, err := s.opts.Store.Load(snapshotName, &snap); err != nil {
@@ -28,9 +29,17 @@ func (s *Service) load() error {
 	}
 	s.install(snap)
 	for _, f := range s.functions {
-		f.Failure = nil
-		if _, err := s.readCode(f.Region, f.Name, f.CodeHex); err != nil {
-			f.Failure = codeFailure(err)
+		unusable := map[string]error{}
+		for _, hexSum := range f.codeDigests() {
+			if _, err := s.readCode(f.Region, f.Name, hexSum); err != nil {
+				unusable[hexSum] = err
+			}
+		}
+		for _, r := range f.records() {
+			r.Failure = nil
+			if err := unusable[r.CodeHex]; err != nil {
+				r.Failure = codeFailure(err, r.Version)
+			}
 		}
 	}
 	return nil

@@ -1,6 +1,8 @@
 package lambda_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -142,26 +144,43 @@ func TestCorruptCodeFailsFunction(t *testing.T) {
 	}
 }
 
-// TestCodeCorruptedWhileRunning: found when an invocation needs the code.
+// TestCodeCorruptedWhileRunning: found when an invocation needs the code,
+// of $LATEST or of a version whose code $LATEST no longer runs.
 func TestCodeCorruptedWhileRunning(t *testing.T) {
-	dir := t.TempDir()
-	e := start(t, emulatortest.WithDataDir(dir))
-	e.create(t, "rotting", shellZip(t, "v1"))
-	zips, _ := filepath.Glob(filepath.Join(dir, "lambda", "code", "us-east-1", "rotting", "*.zip"))
-	if len(zips) != 1 {
-		t.Fatalf("stored code: %v", zips)
-	}
-	if err := os.WriteFile(zips[0], []byte("bit rot"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.RemoveAll(filepath.Join(dir, "lambda-work")); err != nil {
-		t.Fatal(err)
-	}
-	ctx := emulatortest.Context(t)
-	_, err := e.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("rotting")})
-	wantAPIError(t, err, "ResourceConflictException", 409, "does not match its CodeSha256")
-	got, err := e.client.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("rotting")})
-	if err != nil || got.State != types.StateFailed {
-		t.Fatalf("after the failed invocation: %v, %v; want state Failed", got, err)
+	for _, qualifier := range []string{"", "1"} {
+		t.Run("qualifier "+qualifier, func(t *testing.T) {
+			dir := t.TempDir()
+			e := start(t, emulatortest.WithDataDir(dir))
+			ctx := emulatortest.Context(t)
+			rotting := shellZip(t, "v1")
+			in := e.createInput("rotting", rotting)
+			in.Publish = true
+			if _, err := e.client.CreateFunction(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+			if qualifier != "" { // $LATEST moves on; version 1 keeps the code that rots
+				if _, err := e.client.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("rotting"), ZipFile: shellZip(t, "v2")}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sum := sha256.Sum256(rotting)
+			blob := filepath.Join(dir, "lambda", "code", "us-east-1", "rotting", hex.EncodeToString(sum[:])+".zip")
+			if err := os.WriteFile(blob, []byte("bit rot"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.RemoveAll(filepath.Join(dir, "lambda-work")); err != nil {
+				t.Fatal(err)
+			}
+			ref := &lambda.InvokeInput{FunctionName: aws.String("rotting")}
+			if qualifier != "" {
+				ref.Qualifier = aws.String(qualifier)
+			}
+			_, err := e.client.Invoke(ctx, ref)
+			wantAPIError(t, err, "ResourceConflictException", 409, "does not match its CodeSha256")
+			got, err := e.client.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("rotting"), Qualifier: ref.Qualifier})
+			if err != nil || got.State != types.StateFailed {
+				t.Fatalf("after the failed invocation: %v, %v; want state Failed", got, err)
+			}
+		})
 	}
 }

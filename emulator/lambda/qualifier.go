@@ -143,6 +143,11 @@ func (f *function) codeDigests() []string {
 	return out
 }
 
+// records lists $LATEST and every published version.
+func (f *function) records() []*function {
+	return append([]*function{f}, f.Versions...)
+}
+
 // arns lists the ARN of $LATEST and of every version: the keys of their
 // warm process pools.
 func (f *function) arns() []string {

@@ -54,8 +54,8 @@ type function struct {
 	LastVersion int         `json:"lastVersion,omitempty"`
 
 	// Failure is set when the stored code cannot be used (it no longer
-	// matches CodeSHA256): the function is Failed until new code is
-	// uploaded.
+	// matches CodeSHA256): $LATEST or the version is Failed until that
+	// code is uploaded again (or, for $LATEST, new code).
 	Failure *failure `json:"failure,omitempty"`
 }
 
@@ -65,14 +65,15 @@ type failure struct {
 	Reason string `json:"reason"`
 }
 
-// codeFailure is the Failed state of a function whose stored code is
-// missing or does not match its digest.
-func codeFailure(err error) *failure {
-	return &failure{
-		Code: "InvalidZipFileException",
-		Reason: fmt.Sprintf("The function's stored code cannot be used (%v). Upload the code again with UpdateFunctionCode: go tool mage deploy does it.",
-			err),
+// codeFailure is the Failed state of $LATEST (version "") or of a
+// published version whose stored code is missing or does not match its
+// digest.
+func codeFailure(err error, version string) *failure {
+	fix := "Upload the code again with UpdateFunctionCode: go tool mage deploy does it."
+	if version != "" {
+		fix = "A version's code cannot change: upload the same zip with UpdateFunctionCode to repair every version that uses it, or publish a new version."
 	}
+	return &failure{Code: "InvalidZipFileException", Reason: fmt.Sprintf("The function's stored code cannot be used (%v). %s", err, fix)}
 }
 
 // arn is the function's ARN, qualified with the number on a version.

@@ -1,13 +1,18 @@
 package lambda_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/apidriven/api-driven/emulator/emulatortest"
 )
@@ -126,4 +131,65 @@ func download(t *testing.T, url string) []byte {
 		t.Fatal(err)
 	}
 	return body
+}
+
+// TestCorruptVersionCodeFailsVersion: start-up checks the code of every
+// published version too. A version whose zip no longer matches is Failed
+// with AWS's reason fields and its invocations fail fast, while $LATEST
+// (other code) stays Active; uploading the same zip again repairs it.
+func TestCorruptVersionCodeFailsVersion(t *testing.T) {
+	dir := t.TempDir()
+	e := start(t, emulatortest.WithDataDir(dir))
+	ctx := emulatortest.Context(t)
+	codeA, codeB := shellZip(t, "A"), shellZip(t, "B")
+	in := e.createInput("aged", codeA)
+	in.Publish = true // version 1: code A
+	if _, err := e.client.CreateFunction(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("aged"), ZipFile: codeB}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(codeA)
+	blob := filepath.Join(dir, "lambda", "code", "us-east-1", "aged", hex.EncodeToString(sum[:])+".zip")
+	if err := os.WriteFile(blob, []byte("bit rot"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "lambda-work")); err != nil {
+		t.Fatal(err)
+	}
+
+	e = reconnect(t, emulatortest.Start(t, emulatortest.WithDataDir(dir)), e.role)
+	state := func(ref string) *lambda.GetFunctionConfigurationOutput {
+		t.Helper()
+		got, err := e.client.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(ref)})
+		if err != nil {
+			t.Fatalf("GetFunctionConfiguration %s: %v", ref, err)
+		}
+		return got
+	}
+	if got := state("aged:1"); got.State != types.StateFailed || got.StateReasonCode != types.StateReasonCodeInvalidZipFileException ||
+		!strings.Contains(aws.ToString(got.StateReason), "upload the same zip") {
+		t.Fatalf("version 1: %s %s %q, want Failed InvalidZipFileException with the way out", got.State, got.StateReasonCode, aws.ToString(got.StateReason))
+	}
+	if got := state("aged"); got.State != types.StateActive {
+		t.Fatalf("$LATEST (intact code): %s %q, want Active", got.State, aws.ToString(got.StateReason))
+	}
+	for range 2 { // every call fails fast, with the reason
+		_, err := e.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("aged"), Qualifier: aws.String("1")})
+		wantAPIError(t, err, "ResourceConflictException", 409, "state: Failed. InvalidZipFileException")
+	}
+
+	if _, err := e.client.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("aged"), ZipFile: codeA}); err != nil {
+		t.Fatalf("UpdateFunctionCode with the version's zip: %v", err)
+	}
+	if got := state("aged:1"); got.State != types.StateActive {
+		t.Fatalf("version 1 after its zip was uploaded again: %s %q, want Active", got.State, aws.ToString(got.StateReason))
+	}
+	if _, err := e.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("aged:1")}); err != nil {
+		t.Fatalf("Invoke of the repaired version: %v", err)
+	}
 }
