@@ -89,6 +89,9 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, region 
 	if err := in.semantics(s.opts.Roles); err != nil {
 		return err
 	}
+	if err := checkTagCount(in.Tags); err != nil {
+		return err
+	}
 	b, perr := checkCode(in.Code)
 	if perr != nil {
 		return perr

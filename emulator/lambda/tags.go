@@ -10,6 +10,17 @@ import (
 
 const taggablePattern = `arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)`
 
+// maxTags is AWS's limit of tags per function, counted after merging.
+const maxTags = 50
+
+// checkTagCount refuses a tag set over the limit, in AWS's words.
+func checkTagCount(tags map[string]string) *protocol.Error {
+	if len(tags) > maxTags {
+		return invalidParam("Number of tags exceeds resource tag limit.")
+	}
+	return nil
+}
+
 // taggedFunction resolves a tagging API's resource ARN; only functions are
 // taggable here. Callers hold s.mu.
 func (s *Service) taggedFunction(arn string) (*function, error) {
@@ -51,11 +62,15 @@ func (s *Service) tagResource(w http.ResponseWriter, r *http.Request, arn string
 	if err != nil {
 		return err
 	}
-	f.Tags = maps.Clone(f.Tags)
-	if f.Tags == nil {
-		f.Tags = map[string]string{}
+	merged := maps.Clone(f.Tags)
+	if merged == nil {
+		merged = map[string]string{}
 	}
-	maps.Copy(f.Tags, in.Tags)
+	maps.Copy(merged, in.Tags)
+	if err := checkTagCount(merged); err != nil {
+		return err
+	}
+	f.Tags = merged
 	if err := s.save(); err != nil {
 		return err
 	}
