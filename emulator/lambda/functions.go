@@ -3,7 +3,6 @@ package lambda
 import (
 	"errors"
 	"net/http"
-	"sort"
 	"strconv"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
@@ -214,42 +213,6 @@ func (s *Service) targetConfiguration(t target) functionConfiguration {
 	c := s.configuration(t.ver, s.now())
 	c.FunctionArn = t.arn
 	return c
-}
-
-type listOutput struct {
-	Functions  []functionConfiguration `json:"Functions"`
-	NextMarker string                  `json:"NextMarker,omitempty"`
-}
-
-// listFunctions pages through the region's functions in name order; the
-// marker is the name the next page starts at.
-func (s *Service) listFunctions(w http.ResponseWriter, r *http.Request, region string) error {
-	q := r.URL.Query()
-	limit, perr := maxItems(q.Get("MaxItems"), 50)
-	if perr != nil {
-		return perr
-	}
-	marker := q.Get("Marker")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var names []string
-	for _, f := range s.functions {
-		if f.Region == region && f.Name >= marker {
-			names = append(names, f.Name)
-		}
-	}
-	sort.Strings(names)
-	out := listOutput{Functions: []functionConfiguration{}}
-	now := s.now()
-	for i, n := range names {
-		if i == limit {
-			out.NextMarker = n
-			break
-		}
-		out.Functions = append(out.Functions, s.configuration(s.functions[key(region, n)], now))
-	}
-	protocol.WriteJSON(w, http.StatusOK, out)
-	return nil
 }
 
 func (s *Service) updateConfiguration(w http.ResponseWriter, r *http.Request, region string, rf ref) error {
