@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/apidriven/api-driven/backend/localstack"
@@ -71,6 +72,9 @@ func (e *External) Up(ctx context.Context) error {
 	if err := e.checkEC2Containers(ctx); err != nil {
 		return step.Fail(err)
 	}
+	if err := e.checkIAMMode(ctx); err != nil {
+		return step.Fail(err)
+	}
 	if e.kind == "localstack" {
 		if err := localstack.CheckForeign(ctx, e.s.Endpoint, localStackEnv(e.s)); err != nil {
 			return step.Fail(err)
@@ -100,6 +104,28 @@ func (e *External) checkEC2Containers(ctx context.Context) error {
 				"or run `APIDRIVEN_EC2_CONTAINERS=0 go tool mage all` to use it with plain instances", port)
 	}
 	return nil
+}
+
+// checkIAMMode refuses an api-driven emulator this project did not start
+// whose IAM mode is not the one the environment (or the record) asks for:
+// it is not ours to restart, so the fix names the commands.
+func (e *External) checkIAMMode(ctx context.Context) error {
+	if e.kind != "embedded" || !e.s.IAMAsked {
+		return nil
+	}
+	info, err := probe.Health(ctx, e.s.Endpoint)
+	if err != nil || info.IAM == e.s.IAM {
+		return nil
+	}
+	src := e.s.Source("ENFORCE_IAM")
+	if src == "" {
+		src = e.s.Source("IAM_SOFT_MODE")
+	}
+	_, port, _ := probe.HostPort(e.s.Endpoint)
+	return status.WithFix(fmt.Errorf("%s%s asks for IAM mode %s, but the api-driven emulator at %s runs in IAM mode %s, and was not started by this project",
+		e.s.IAM.Env(), src, e.s.IAM, e.s.Endpoint, info.IAM),
+		"restart it in that mode yourself (awsemu -addr 127.0.0.1:%s %s), or stop it and run `%s go tool mage all`, or run `%s go tool mage all` to use it in its mode",
+		port, strings.Join(e.s.IAM.Flags(), " "), e.s.IAM.Env(), info.IAM.Env())
 }
 
 // Down never stops what somebody else started.

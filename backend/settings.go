@@ -30,6 +30,11 @@ type Settings struct {
 	// EC2Containers (APIDRIVEN_EC2_CONTAINERS=1): the embedded emulator
 	// backs the project's instance with a Docker container.
 	EC2Containers bool
+	// IAM (ENFORCE_IAM=1, IAM_SOFT_MODE=1): the embedded emulator's IAM
+	// mode. IAMAsked: the environment or the record names it, so that an
+	// emulator this project did not start must be in that mode too.
+	IAM      probe.IAMMode
+	IAMAsked bool
 	// AllowRemote (APIDRIVEN_ALLOW_REMOTE=1, never recorded): the
 	// embedded emulator may listen beyond loopback.
 	AllowRemote     bool
@@ -49,8 +54,12 @@ func (s Settings) Sticky() sticky.Settings {
 	if s.LocalStackCLI {
 		install = "cli"
 	}
-	return sticky.Settings{Backend: s.Backend, Endpoint: s.Endpoint, Region: s.Region, Target: s.Target,
+	st := sticky.Settings{Backend: s.Backend, Endpoint: s.Endpoint, Region: s.Region, Target: s.Target,
 		EC2Containers: s.EC2Containers, LocalStackInstall: install}
+	if s.Backend != "aws" && s.Backend != "localstack" { // a mode of this project's emulator only
+		st.EnforceIAM, st.IAMSoftMode = s.IAM.Enforce, s.IAM.Soft
+	}
+	return st
 }
 
 // FromFile reports whether the variable key came from settings.json.
@@ -97,6 +106,13 @@ func SettingsFromEnv(root string, st *status.Status) (Settings, error) {
 	if s.EC2Containers, err = parseBool("APIDRIVEN_EC2_CONTAINERS", v.get("APIDRIVEN_EC2_CONTAINERS", "")); err != nil {
 		return s, err
 	}
+	if s.IAM.Enforce, err = parseBool("ENFORCE_IAM", v.get("ENFORCE_IAM", "")); err != nil {
+		return s, err
+	}
+	if s.IAM.Soft, err = parseBool("IAM_SOFT_MODE", v.get("IAM_SOFT_MODE", "")); err != nil {
+		return s, err
+	}
+	s.IAMAsked = set("ENFORCE_IAM") || set("IAM_SOFT_MODE") || s.IAM != (probe.IAMMode{})
 	if s.AllowRemote, err = parseBool("APIDRIVEN_ALLOW_REMOTE", os.Getenv("APIDRIVEN_ALLOW_REMOTE")); err != nil {
 		return s, err
 	}
@@ -162,7 +178,7 @@ func (s Settings) announce() {
 			val = s.Region
 		case "APIDRIVEN_TARGET":
 			val = s.Target
-		case "APIDRIVEN_EC2_CONTAINERS":
+		case "APIDRIVEN_EC2_CONTAINERS", "ENFORCE_IAM", "IAM_SOFT_MODE":
 			val = "1"
 		case "APIDRIVEN_LOCALSTACK_INSTALL":
 			val = "cli"
@@ -189,8 +205,10 @@ func merge(r sticky.Settings) *values {
 		"APIDRIVEN_BACKEND": r.Backend, "AWS_ENDPOINT_URL": r.Endpoint, "AWS_REGION": r.Region,
 		"APIDRIVEN_TARGET": r.Target, "APIDRIVEN_LOCALSTACK_INSTALL": r.LocalStackInstall,
 	}
-	if r.EC2Containers {
-		rec["APIDRIVEN_EC2_CONTAINERS"] = "1"
+	for key, on := range map[string]bool{"APIDRIVEN_EC2_CONTAINERS": r.EC2Containers, "ENFORCE_IAM": r.EnforceIAM, "IAM_SOFT_MODE": r.IAMSoftMode} {
+		if on {
+			rec[key] = "1"
+		}
 	}
 	backend := strings.ToLower(os.Getenv("APIDRIVEN_BACKEND"))
 	drop := func(keys ...string) {
@@ -200,9 +218,9 @@ func merge(r sticky.Settings) *values {
 	}
 	switch backend {
 	case "aws": // real AWS has no endpoint, no docker target, no emulator modes
-		drop("AWS_ENDPOINT_URL", "APIDRIVEN_TARGET", "APIDRIVEN_EC2_CONTAINERS", "APIDRIVEN_LOCALSTACK_INSTALL")
-	case "localstack":
-		drop("APIDRIVEN_EC2_CONTAINERS")
+		drop("AWS_ENDPOINT_URL", "APIDRIVEN_TARGET", "APIDRIVEN_EC2_CONTAINERS", "APIDRIVEN_LOCALSTACK_INSTALL", "ENFORCE_IAM", "IAM_SOFT_MODE")
+	case "localstack": // LocalStack reads its own ENFORCE_IAM
+		drop("APIDRIVEN_EC2_CONTAINERS", "ENFORCE_IAM", "IAM_SOFT_MODE")
 	case "embedded":
 		drop("APIDRIVEN_LOCALSTACK_INSTALL")
 	}

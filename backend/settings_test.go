@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apidriven/api-driven/backend/probe"
 	"github.com/apidriven/api-driven/internal/status"
 	"github.com/apidriven/api-driven/internal/sticky"
 )
@@ -18,12 +19,13 @@ import (
 // error.
 func TestRecordedSettings(t *testing.T) {
 	keys := []string{"APIDRIVEN_BACKEND", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "APIDRIVEN_TARGET",
-		"APIDRIVEN_EC2_CONTAINERS", "APIDRIVEN_LOCALSTACK_INSTALL", "APIDRIVEN_LAMBDA_ARCH", "APIDRIVEN_UP_TIMEOUT", "APIDRIVEN_TRANSITION_DELAY"}
+		"APIDRIVEN_EC2_CONTAINERS", "APIDRIVEN_LOCALSTACK_INSTALL", "APIDRIVEN_LAMBDA_ARCH", "APIDRIVEN_UP_TIMEOUT", "APIDRIVEN_TRANSITION_DELAY",
+		"ENFORCE_IAM", "IAM_SOFT_MODE"}
 	tests := []struct {
 		name     string
 		rec      *sticky.Settings
 		env      map[string]string
-		want     Settings // Backend, Endpoint, Region, Target, EC2Containers, LocalStackCLI compared
+		want     Settings // Backend, Endpoint, Region, Target, EC2Containers, IAM, LocalStackCLI compared
 		recorded []string
 		errPart  string
 	}{
@@ -60,6 +62,19 @@ func TestRecordedSettings(t *testing.T) {
 		{name: "the CLI install sticks",
 			rec:  &sticky.Settings{Backend: "localstack", LocalStackInstall: "cli"},
 			want: Settings{Backend: "localstack", Endpoint: "http://localhost:4566", Region: "us-east-1", Target: "ec2", LocalStackCLI: true}, recorded: []string{"APIDRIVEN_BACKEND", "APIDRIVEN_LOCALSTACK_INSTALL"}},
+		{name: "the IAM mode sticks",
+			rec:      &sticky.Settings{EnforceIAM: true, IAMSoftMode: true},
+			want:     Settings{Backend: "auto", Endpoint: "http://localhost:4566", Region: "us-east-1", Target: "ec2", IAM: probe.IAMMode{Enforce: true, Soft: true}},
+			recorded: []string{"ENFORCE_IAM", "IAM_SOFT_MODE"}},
+		{name: "ENFORCE_IAM=0 wins over the record",
+			rec:  &sticky.Settings{EnforceIAM: true},
+			env:  map[string]string{"ENFORCE_IAM": "0"},
+			want: Settings{Backend: "auto", Endpoint: "http://localhost:4566", Region: "us-east-1", Target: "ec2"}},
+		{name: "localstack drops a recorded IAM mode",
+			rec:  &sticky.Settings{EnforceIAM: true},
+			env:  map[string]string{"APIDRIVEN_BACKEND": "localstack"},
+			want: Settings{Backend: "localstack", Endpoint: "http://localhost:4566", Region: "us-east-1", Target: "ec2"}},
+		{name: "a bad IAM mode value", env: map[string]string{"ENFORCE_IAM": "strict"}, errPart: `invalid ENFORCE_IAM "strict"`},
 		{name: "explicit contradictions are still errors",
 			env: map[string]string{"APIDRIVEN_BACKEND": "localstack", "APIDRIVEN_EC2_CONTAINERS": "1"}, errPart: "needs this project's emulator"},
 		{name: "a bad mode value", env: map[string]string{"APIDRIVEN_EC2_CONTAINERS": "maybe"}, errPart: `invalid APIDRIVEN_EC2_CONTAINERS "maybe"`},
@@ -86,9 +101,9 @@ func TestRecordedSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := Settings{Backend: s.Backend, Endpoint: s.Endpoint, Region: s.Region, Target: s.Target, EC2Containers: s.EC2Containers, LocalStackCLI: s.LocalStackCLI}
+			got := Settings{Backend: s.Backend, Endpoint: s.Endpoint, Region: s.Region, Target: s.Target, EC2Containers: s.EC2Containers, IAM: s.IAM, LocalStackCLI: s.LocalStackCLI}
 			if got.Backend != tt.want.Backend || got.Endpoint != tt.want.Endpoint || got.Region != tt.want.Region || got.Target != tt.want.Target ||
-				got.EC2Containers != tt.want.EC2Containers || got.LocalStackCLI != tt.want.LocalStackCLI {
+				got.EC2Containers != tt.want.EC2Containers || got.IAM != tt.want.IAM || got.LocalStackCLI != tt.want.LocalStackCLI {
 				t.Errorf("settings = %+v, want %+v", got, tt.want)
 			}
 			gotRec, wantRec := slices.Sorted(slices.Values(s.Recorded)), slices.Sorted(slices.Values(tt.recorded))
@@ -128,7 +143,7 @@ func TestRecordedSettingsUnreadable(t *testing.T) {
 // Save then Load round-trips, atomically (no temporary file left).
 func TestStickyRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	want := sticky.Settings{Backend: "embedded", Endpoint: "http://127.0.0.1:4599", Region: "us-east-1", Target: "docker", EC2Containers: true}
+	want := sticky.Settings{Backend: "embedded", Endpoint: "http://127.0.0.1:4599", Region: "us-east-1", Target: "docker", EC2Containers: true, EnforceIAM: true}
 	if err := sticky.Save(dir, want); err != nil {
 		t.Fatal(err)
 	}
@@ -141,5 +156,16 @@ func TestStickyRoundTrip(t *testing.T) {
 	}
 	if got, err := sticky.Load(t.TempDir()); err != nil || got != (sticky.Settings{}) {
 		t.Errorf("missing file: %+v, %v", got, err)
+	}
+}
+
+// The IAM mode is recorded for this project's emulator only: LocalStack
+// reads its own ENFORCE_IAM, and AWS always enforces.
+func TestStickyIAMModeOfOurEmulatorOnly(t *testing.T) {
+	for backend, want := range map[string]bool{"auto": true, "embedded": true, "localstack": false, "aws": false} {
+		s := Settings{Backend: backend, IAM: probe.IAMMode{Enforce: true, Soft: true}}.Sticky()
+		if s.EnforceIAM != want || s.IAMSoftMode != want {
+			t.Errorf("backend %s records ENFORCE_IAM %v IAM_SOFT_MODE %v, want %v", backend, s.EnforceIAM, s.IAMSoftMode, want)
+		}
 	}
 }

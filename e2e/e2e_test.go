@@ -25,12 +25,13 @@ func TestEmbeddedEndToEnd(t *testing.T) {
 		t.Skip("end-to-end test skipped in -short mode: it builds and runs the emulator and every Mage target (about a minute)")
 	}
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", freePort(t)) // never 4566: a user may be using it
-	// ENFORCE_IAM=1: every call is signed and checked, the function's
-	// against the role deploy writes.
-	r := &repo{dir: copyRepo(t), env: env("APIDRIVEN_BACKEND=embedded", "AWS_ENDPOINT_URL="+endpoint, "APIDRIVEN_TRANSITION_DELAY=300ms", "ENFORCE_IAM=1")}
+	// ENFORCE_IAM=1 on the first target only: every call is signed and
+	// checked, the function's against the role deploy writes, and the mode
+	// sticks for the targets after it.
+	r := &repo{dir: copyRepo(t), env: env("APIDRIVEN_BACKEND=embedded", "AWS_ENDPOINT_URL="+endpoint, "APIDRIVEN_TRANSITION_DELAY=300ms")}
 	t.Cleanup(func() { stopLeftover(t, r.dir) })
 
-	out := r.mustMage(t, "all")
+	out := r.with("ENFORCE_IAM=1").mustMage(t, "all")
 	for _, want := range []string{"✓ emulator running at " + endpoint, "✓ build lambda", "✓ GET status → HTTP 200", "/_aws/execute-api/"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("`mage all` output lacks %q", want)
@@ -38,6 +39,12 @@ func TestEmbeddedEndToEnd(t *testing.T) {
 	}
 	if log, err := os.ReadFile(filepath.Join(r.dir, ".apidriven", "emulator.log")); err != nil || !strings.Contains(string(log), "IAM: strict") {
 		t.Errorf("the emulator did not start in strict IAM mode (%v): %s", err, log)
+	}
+	if info, err := probe.Health(context.Background(), endpoint); err != nil || !info.IAM.Enforce {
+		t.Errorf("/_localstack/info reports IAM mode %s (%v), want strict", info.IAM, err)
+	}
+	if settings, err := os.ReadFile(filepath.Join(r.dir, ".apidriven", "settings.json")); err != nil || !strings.Contains(string(settings), `"ENFORCE_IAM": true`) {
+		t.Errorf("settings.json does not record the IAM mode (%v): %s", err, settings)
 	}
 	o := r.outputs(t)
 	base := endpoint + "/_aws/execute-api/" + o.RestAPIID + "/" + o.Stage + "/"
@@ -73,7 +80,8 @@ func TestEmbeddedEndToEnd(t *testing.T) {
 		}
 	}
 
-	// Idempotency: a second `all` reuses everything.
+	// Idempotency: a second `all` reuses everything, the recorded IAM mode
+	// included (another mode would restart the emulator).
 	pid := emulatorPID(t, r.dir)
 	out = r.mustMage(t, "all")
 	if !strings.Contains(out, "reusing") || !strings.Contains(out, "up to date") {
@@ -123,6 +131,17 @@ func TestEmbeddedEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.mustMage(t, "up")
+	// Another IAM mode restarts our emulator in it, keeping every resource.
+	out = r.with("ENFORCE_IAM=0").mustMage(t, "up")
+	if !strings.Contains(out, "in IAM mode strict: restarting it in IAM mode default (ENFORCE_IAM=0 IAM_SOFT_MODE=0)") {
+		t.Errorf("`ENFORCE_IAM=0 mage up` should restart the strict emulator, saying why")
+	}
+	if info, err := probe.Health(context.Background(), endpoint); err != nil || info.IAM.Enforce {
+		t.Errorf("after `ENFORCE_IAM=0 mage up` the emulator reports IAM mode %s (%v)", info.IAM, err)
+	}
+	if i, f, a, role := s.counts(t); i != 1 || f != 1 || a != 1 || !role {
+		t.Fatalf("after the restart in another IAM mode: %d instances, %d functions, %d APIs, role %v; want 1, 1, 1, true", i, f, a, role)
+	}
 	pid = emulatorPID(t, r.dir)
 
 	out = r.mustMage(t, "clean")
@@ -169,6 +188,11 @@ func TestAutoUsesForeignEndpoint(t *testing.T) {
 	if out, err := r.with("APIDRIVEN_EC2_CONTAINERS=1").mage(t, "up"); err == nil ||
 		!strings.Contains(out, "was started without it, and not by this project") || !strings.Contains(out, "awsemu -addr 127.0.0.1:") {
 		t.Errorf("up in the EC2 container mode on a foreign emulator without it should stop with the command (err %v)", err)
+	}
+	// So does another IAM mode.
+	if out, err := r.with("ENFORCE_IAM=1").mage(t, "up"); err == nil ||
+		!strings.Contains(out, "runs in IAM mode default, and was not started by this project") || !strings.Contains(out, "-enforce-iam=true -iam-soft-mode=false") {
+		t.Errorf("up in strict IAM mode on a foreign emulator without it should stop with the command (err %v)", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".apidriven", "emulator.pid")); !os.IsNotExist(err) {
 		t.Errorf("auto started its own emulator next to the foreign one: %v", err)

@@ -66,6 +66,10 @@ func (s *Server) serveLocalStack(w http.ResponseWriter, r *http.Request) {
 			// Whether instances of container AMIs run as containers
 			// (-ec2-containers), so a client can tell which mode runs.
 			"ec2_containers": s.cfg.EC2Containers,
+			// The IAM mode (-enforce-iam, -iam-soft-mode), so that mage
+			// can tell whether the running emulator is in the mode asked.
+			"enforce_iam":   s.cfg.EnforceIAM,
+			"iam_soft_mode": s.cfg.IAMSoftMode,
 			// Who functions run as when not the emulator's user (null).
 			"function_user": s.functionUserInfo(),
 		})

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/apidriven/api-driven/backend/probe"
 )
 
 // TestArgs: the options become the emulator's flags; the public port
@@ -66,22 +68,24 @@ func TestEmulatorEnv(t *testing.T) {
 	}
 }
 
-// TestArgsIAMModes: LocalStack's ENFORCE_IAM and IAM_SOFT_MODE reach the
-// emulator as flags.
+// TestArgsIAMModes: the IAM mode reaches the emulator as flags, each
+// spelled out so that an inherited AWSEMU_* variable cannot change it.
 func TestArgsIAMModes(t *testing.T) {
 	for _, tt := range []struct {
-		enforce, soft string
-		want          []string
-	}{{"1", "", []string{"-enforce-iam"}}, {"", "true", []string{"-iam-soft-mode"}}, {"0", "", nil}} {
-		t.Setenv("ENFORCE_IAM", tt.enforce)
-		t.Setenv("IAM_SOFT_MODE", tt.soft)
-		args, err := New(Options{StateDir: t.TempDir(), Endpoint: "http://localhost:4566"}).args("127.0.0.1:4566")
+		mode probe.IAMMode
+		want []string
+	}{
+		{probe.IAMMode{}, []string{"-enforce-iam=false", "-iam-soft-mode=false"}},
+		{probe.IAMMode{Enforce: true}, []string{"-enforce-iam=true", "-iam-soft-mode=false"}},
+		{probe.IAMMode{Soft: true}, []string{"-enforce-iam=false", "-iam-soft-mode=true"}},
+	} {
+		args, err := New(Options{StateDir: t.TempDir(), Endpoint: "http://localhost:4566", IAM: tt.mode}).args("127.0.0.1:4566")
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, flag := range []string{"-enforce-iam", "-iam-soft-mode"} {
-			if got, want := slices.Contains(args, flag), slices.Contains(tt.want, flag); got != want {
-				t.Errorf("ENFORCE_IAM=%q IAM_SOFT_MODE=%q: %s passed = %v, want %v", tt.enforce, tt.soft, flag, got, want)
+		for _, flag := range tt.want {
+			if !slices.Contains(args, flag) {
+				t.Errorf("IAM mode %s: args %q lack %s", tt.mode, args, flag)
 			}
 		}
 	}

@@ -32,6 +32,9 @@ type Options struct {
 	// container AMIs run as Docker containers (APIDRIVEN_EC2_CONTAINERS=1).
 	// Up restarts an emulator it started without the mode.
 	EC2Containers bool
+	// IAM is the emulator's IAM mode (ENFORCE_IAM, IAM_SOFT_MODE). Up
+	// restarts an emulator it started in another mode.
+	IAM probe.IAMMode
 	// AllowRemote starts the emulator with -allow-remote, so that it may
 	// listen beyond loopback (APIDRIVEN_ALLOW_REMOTE=1).
 	AllowRemote bool
@@ -50,15 +53,6 @@ func New(o Options) *Provider {
 		o.ReadyTimeout = 60 * time.Second
 	}
 	return &Provider{o: o}
-}
-
-// truthy reads 1/true/yes/on (any case) as true.
-func truthy(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "1", "true", "yes", "on":
-		return true
-	}
-	return false
 }
 
 func (p *Provider) Name() string     { return "embedded" }
@@ -172,6 +166,9 @@ func (p *Provider) Up(ctx context.Context) error {
 	if p.o.EC2Containers {
 		mode = ", instances of container AMIs run as containers"
 	}
+	if p.o.IAM != (probe.IAMMode{}) {
+		mode += ", IAM mode " + p.o.IAM.String() + " (" + p.o.IAM.Env() + ")"
+	}
 	step.Done(fmt.Sprintf("running at %s (pid %d, log %s%s)", p.o.Endpoint, pid, rel(p.o.Root, p.LogFile()), mode))
 	return nil
 }
@@ -185,6 +182,8 @@ func (p *Provider) restartReason(ctx context.Context) string {
 		return "without its public port (stage URLs only): restarting it with one"
 	case p.o.EC2Containers && !info.EC2Containers:
 		return "without -ec2-containers: restarting it with the mode (APIDRIVEN_EC2_CONTAINERS=1)"
+	case info.IAM != p.o.IAM:
+		return fmt.Sprintf("in IAM mode %s: restarting it in IAM mode %s (%s)", info.IAM, p.o.IAM, p.o.IAM.Env())
 	case !p.functionsReachDocker(info):
 		return "with functions that cannot use the Docker engine: restarting it so that they can (APIDRIVEN_TARGET=docker)"
 	}
@@ -270,14 +269,7 @@ func (p *Provider) args(addr string) ([]string, error) {
 	if p.o.EC2Containers {
 		args = append(args, "-ec2-containers")
 	}
-	// IAM modes as flags, so that they survive however the emulator's
-	// environment is built.
-	if truthy(os.Getenv("ENFORCE_IAM")) {
-		args = append(args, "-enforce-iam")
-	}
-	if truthy(os.Getenv("IAM_SOFT_MODE")) {
-		args = append(args, "-iam-soft-mode")
-	}
+	args = append(args, p.o.IAM.Flags()...)
 	if p.o.AllowRemote {
 		args = append(args, "-allow-remote")
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,6 +36,8 @@ func main() {
 	delay := flag.String("transition-delay", "", "")
 	public := flag.String("public-addr", "", "")
 	flag.Bool("allow-remote", false, "")
+	enforce := flag.Bool("enforce-iam", false, "")
+	soft := flag.Bool("iam-soft-mode", false, "")
 	flag.Parse()
 	// What the emulator inherits, for TestUpKeepsSecretsFromEmulator.
 	os.WriteFile(".apidriven/fake-env", []byte(strings.Join(os.Environ(), "\n")), 0o600)
@@ -46,7 +49,7 @@ func main() {
 		fmt.Fprint(w, ` + "`" + `{"services":{"sts":"running"},"version":"0.1.0"}` + "`" + `)
 	})
 	http.HandleFunc("/_localstack/info", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, ` + "`" + `{"version":"api-driven-emulator 0.1.0"}` + "`" + `)
+		fmt.Fprintf(w, ` + "`" + `{"version":"api-driven-emulator 0.1.0","enforce_iam":%t,"iam_soft_mode":%t}` + "`" + `, *enforce, *soft)
 	})
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, ` + "`" + `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::000000000000:root</Arn><Account>000000000000</Account><UserId>x</UserId></GetCallerIdentityResult></GetCallerIdentityResponse>` + "`" + `)
@@ -236,5 +239,46 @@ func TestUpRefusesRemoteWithoutOptIn(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, ".apidriven", "bin")); !os.IsNotExist(err) {
 		t.Fatalf("the emulator was built or started anyway: %v", err)
+	}
+}
+
+// TestUpRestartsInTheIAMModeAsked: an emulator this project started in
+// another IAM mode is restarted in the one asked, either way; in the same
+// mode it is reused.
+func TestUpRestartsInTheIAMModeAsked(t *testing.T) {
+	ctx := context.Background()
+	root := fakeRoot(t)
+	endpoint := freeEndpoint(t)
+	var out bytes.Buffer
+	up := func(mode probe.IAMMode) int {
+		t.Helper()
+		out.Reset()
+		p := embedded.New(embedded.Options{Root: root, StateDir: filepath.Join(root, ".apidriven"), Endpoint: endpoint,
+			Region: "us-east-1", IAM: mode, Status: status.New(&out)})
+		t.Cleanup(func() { _ = p.Down(context.Background()) })
+		if err := p.Up(ctx); err != nil {
+			t.Fatalf("Up in IAM mode %s: %v\n%s", mode, err, out.String())
+		}
+		if info, err := probe.Health(ctx, endpoint); err != nil || info.IAM != mode {
+			t.Fatalf("after Up in IAM mode %s, the emulator reports %+v (%v)", mode, info.IAM, err)
+		}
+		data, err := os.ReadFile(filepath.Join(root, ".apidriven", "emulator.pid"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, _, _ := strings.Cut(string(data), " ")
+		n, _ := strconv.Atoi(pid)
+		return n
+	}
+	first := up(probe.IAMMode{})
+	strict := up(probe.IAMMode{Enforce: true})
+	if !strings.Contains(out.String(), "in IAM mode default: restarting it in IAM mode strict (ENFORCE_IAM=1 IAM_SOFT_MODE=0)") || strict == first {
+		t.Fatalf("Up in strict mode did not restart the emulator (pid %d, then %d):\n%s", first, strict, out.String())
+	}
+	if again := up(probe.IAMMode{Enforce: true}); again != strict || !strings.Contains(out.String(), "reusing it") {
+		t.Fatalf("Up in the same mode did not reuse the emulator (pid %d, then %d):\n%s", strict, again, out.String())
+	}
+	if back := up(probe.IAMMode{}); back == strict || !strings.Contains(out.String(), "in IAM mode strict: restarting it in IAM mode default") {
+		t.Fatalf("Up in the default mode did not restart the strict emulator:\n%s", out.String())
 	}
 }

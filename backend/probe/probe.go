@@ -81,6 +81,7 @@ type Info struct {
 	Version       string            // LocalStack's or awsemu's version
 	Status        map[string]string // service → "available"/"running"/...
 	EC2Containers bool              // our emulator runs with -ec2-containers
+	IAM           IAMMode           // our emulator's IAM mode
 	// FunctionUser is who our emulator runs functions as; nil when they
 	// run as the emulator's own user.
 	FunctionUser *FunctionUser
@@ -110,12 +111,13 @@ func Health(ctx context.Context, endpoint string) (Info, error) {
 		Version       string        `json:"version"`
 		EC2Containers bool          `json:"ec2_containers"`
 		FunctionUser  *FunctionUser `json:"function_user"`
+		IAMMode
 	}
 	if ok, err := getJSON(ctx, endpoint+"/_localstack/info", &i); err == nil && ok {
 		info.Ours = strings.HasPrefix(i.Version, "api-driven-emulator")
 		info.EC2Containers = info.Ours && i.EC2Containers
 		if info.Ours {
-			info.FunctionUser = i.FunctionUser
+			info.FunctionUser, info.IAM = i.FunctionUser, i.IAMMode
 		}
 	}
 	return info, nil

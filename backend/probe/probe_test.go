@@ -12,6 +12,7 @@ import (
 
 	"github.com/apidriven/api-driven/backend/probe"
 	"github.com/apidriven/api-driven/backend/probe/probetest"
+	"github.com/apidriven/api-driven/emulator"
 	"github.com/apidriven/api-driven/emulator/emulatortest"
 	"github.com/apidriven/api-driven/internal/status"
 )
@@ -135,5 +136,17 @@ func TestWait(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "thing not ready after 300ms: still starting") {
 		t.Fatalf("deadline error = %v", err)
+	}
+}
+
+// TestHealthReportsIAMMode: our emulator's /_localstack/info says which
+// IAM mode it runs in, so that up can tell whether to restart it.
+func TestHealthReportsIAMMode(t *testing.T) {
+	for _, want := range []probe.IAMMode{{}, {Enforce: true}, {Soft: true}} {
+		srv := emulatortest.Start(t, func(c *emulator.Config) { c.EnforceIAM, c.IAMSoftMode = want.Enforce, want.Soft })
+		info, err := probe.Health(context.Background(), srv.URL())
+		if err != nil || !info.Ours || info.IAM != want {
+			t.Errorf("started in IAM mode %s, the emulator reports %+v (%v)", want, info, err)
+		}
 	}
 }

@@ -24,6 +24,8 @@ type Settings struct {
 	Target            string `json:"APIDRIVEN_TARGET,omitempty"`
 	EC2Containers     bool   `json:"APIDRIVEN_EC2_CONTAINERS,omitempty"`
 	LocalStackInstall string `json:"APIDRIVEN_LOCALSTACK_INSTALL,omitempty"`
+	EnforceIAM        bool   `json:"ENFORCE_IAM,omitempty"`
+	IAMSoftMode       bool   `json:"IAM_SOFT_MODE,omitempty"`
 }
 
 // Path is the file in stateDir.
