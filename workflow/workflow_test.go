@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/apidriven/api-driven/internal/status"
+	"github.com/apidriven/api-driven/internal/sticky"
 	"github.com/apidriven/api-driven/provision"
 )
 
@@ -250,5 +251,59 @@ func TestCleanWithNothingThere(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestCodespaceFollowsTheRecordedEndpoint: after
+// `AWS_ENDPOINT_URL=http://127.0.0.1:4599 go tool mage all`, a plain
+// `public` or `outputs` in a Codespace (no AWS_ENDPOINT_URL) forwards the
+// public port of that endpoint (4600), from outputs.json once deployed and
+// from settings.json before, never the default 4567.
+func TestCodespaceFollowsTheRecordedEndpoint(t *testing.T) {
+	ctx := context.Background()
+	deployed := *sample
+	deployed.Endpoint, deployed.DataPlaneEndpoint = "http://127.0.0.1:4599", "http://localhost:4600"
+	for _, tt := range []struct {
+		name    string
+		outputs *provision.Outputs
+		env     string // AWS_ENDPOINT_URL
+		port    string
+	}{
+		{name: "before any deploy", port: "4600"},
+		{name: "deployed", outputs: &deployed, port: "4600"},
+		{name: "the environment wins over the record", env: "http://127.0.0.1:4700", port: "4701"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inCodespace(t)
+			t.Setenv("AWS_ENDPOINT_URL", tt.env)
+			t.Setenv("APIDRIVEN_PUBLIC_PORT", "")
+			t.Setenv("APIDRIVEN_BACKEND", "")
+			record := fakeGH(t, "0")
+			p, out := project(t)
+			if err := sticky.Save(p.StateDir(), sticky.Settings{Backend: "auto", Endpoint: "http://127.0.0.1:4599", Region: "us-east-1"}); err != nil {
+				t.Fatal(err)
+			}
+			if tt.outputs != nil {
+				if err := p.writeOutputs(tt.outputs); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := p.Public(ctx); err != nil {
+				t.Fatalf("Public: %v\n%s", err, out.String())
+			}
+			if args, _ := os.ReadFile(record); strings.TrimSpace(string(args)) != "codespace ports visibility "+tt.port+":public -c fluffy-space-abc" {
+				t.Fatalf("gh args = %q, want port %s", args, tt.port)
+			}
+			if tt.outputs == nil {
+				return
+			}
+			out.Reset()
+			if err := p.Outputs(); err != nil {
+				t.Fatal(err)
+			}
+			if want := "Forwarded (Codespace): https://fluffy-space-abc-" + tt.port + ".app.github.dev/_aws/execute-api/abc123/prod/start"; !strings.Contains(out.String(), want) {
+				t.Errorf("outputs lacks %q:\n%s", want, out.String())
+			}
+		})
 	}
 }
