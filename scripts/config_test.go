@@ -111,3 +111,30 @@ func TestGoToolMageIsTheLauncher(t *testing.T) {
 		t.Error("go.mod no longer requires github.com/magefile/mage, which the launcher builds")
 	}
 }
+
+// The README's two commands, in both languages, are what CI and
+// `go tool mage test` run.
+func TestReadmeCommandsAreCIs(t *testing.T) {
+	const testCmd = "go vet ./... && go test -race ./..."
+	for _, readme := range []string{"README.md", "README.fr.md"} {
+		text := read(t, readme)
+		for _, cmd := range []string{"go tool mage all", testCmd} {
+			if !strings.Contains(text, cmd) {
+				t.Errorf("%s does not give the command %q", readme, cmd)
+			}
+		}
+	}
+	if ci := read(t, ".ci/run"); !regexp.MustCompile(`go vet \./\.\.\. && go test -race [^\n]*\./\.\.\.`).MatchString(ci) {
+		t.Errorf(".ci/run does not run the README's test command %q", testCmd)
+	}
+}
+
+// The French exercises carry the same commands as the English ones, which
+// e2e/exercises_test.go runs.
+func TestExercisesInStep(t *testing.T) {
+	block := regexp.MustCompile("(?s)```sh\n# exercise-3:.*?```")
+	en, fr := block.FindString(read(t, "docs/exercises.md")), block.FindString(read(t, "docs/exercices.md"))
+	if en == "" || en != fr {
+		t.Errorf("exercise 3's commands differ between docs/exercises.md and docs/exercices.md:\n%s\n---\n%s", en, fr)
+	}
+}
