@@ -120,8 +120,8 @@ func TestRedaction(t *testing.T) {
 		MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
 		Query             map[string]string   `json:"queryStringParameters"`
 		RequestContext    struct {
-			RequestTimeEpoch json.Number       `json:"requestTimeEpoch"`
-			Identity         map[string]any    `json:"identity"`
+			RequestTimeEpoch json.Number    `json:"requestTimeEpoch"`
+			Identity         map[string]any `json:"identity"`
 		} `json:"requestContext"`
 	}
 	if err := json.Unmarshal(v.Invocations[0].Event, &got); err != nil {
