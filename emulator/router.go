@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
+	"github.com/apidriven/api-driven/emulator/trace"
 )
 
 // ServeHTTP routes a request the way AWS endpoints are told apart: LocalStack
@@ -26,9 +27,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveLocalStack(w, r)
 		return
 	}
-	if api, stage, rest, ok := executeTarget(r); ok {
+	if api, stage, rest, form, ok := stageTarget(r); ok {
 		s.health.used("apigateway")
+		w, r, done := s.traces.Begin(form, w, r)
+		defer done()
 		s.apigateway.ServeExecute(w, r, api, stage, rest)
+		return
+	}
+	if strings.HasPrefix(path, consolePrefix) || path == strings.TrimSuffix(consolePrefix, "/") {
+		s.console.ServeHTTP(w, r)
 		return
 	}
 
@@ -157,12 +164,18 @@ func isAPIGatewayPath(p string) bool {
 //	/restapis/{id}/{stage}/_user_request_/{path}
 //	Host: {id}.execute-api.<anything>, /{stage}/{path}
 func executeTarget(r *http.Request) (api, stage, path string, ok bool) {
+	api, stage, path, _, ok = stageTarget(r)
+	return api, stage, path, ok
+}
+
+// stageTarget is executeTarget, saying which form matched (for traces).
+func stageTarget(r *http.Request) (api, stage, path string, form trace.Form, ok bool) {
 	p := r.URL.Path
 	if rest, found := strings.CutPrefix(p, "/_aws/execute-api/"); found {
 		// Always API Gateway's: an empty id or stage is its 404.
 		api, rest, _ = strings.Cut(rest, "/")
 		stage, path, _ = strings.Cut(rest, "/")
-		return api, stage, "/" + path, true
+		return api, stage, "/" + path, trace.FormExecuteAPI, true
 	}
 	if rest, found := strings.CutPrefix(p, "/restapis/"); found {
 		parts := strings.SplitN(rest, "/", 4)
@@ -171,9 +184,9 @@ func executeTarget(r *http.Request) (api, stage, path string, ok bool) {
 			if len(parts) == 4 {
 				path += parts[3]
 			}
-			return parts[0], parts[1], path, true
+			return parts[0], parts[1], path, trace.FormUserRequest, true
 		}
-		return "", "", "", false
+		return "", "", "", "", false
 	}
 	host := r.Host
 	if h, _, found := strings.Cut(host, ":"); found {
@@ -182,7 +195,7 @@ func executeTarget(r *http.Request) (api, stage, path string, ok bool) {
 	if id, _, found := strings.Cut(host, ".execute-api."); found && id != "" && !strings.Contains(id, ".") {
 		rest := strings.TrimPrefix(p, "/")
 		stage, path, _ = strings.Cut(rest, "/")
-		return id, stage, "/" + path, true
+		return id, stage, "/" + path, trace.FormHost, true
 	}
-	return "", "", "", false
+	return "", "", "", "", false
 }

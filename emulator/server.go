@@ -25,6 +25,7 @@ import (
 	"github.com/apidriven/api-driven/emulator/protocol"
 	"github.com/apidriven/api-driven/emulator/store"
 	"github.com/apidriven/api-driven/emulator/sts"
+	"github.com/apidriven/api-driven/emulator/trace"
 )
 
 // DefaultAddr is LocalStack's edge port, so tools written for LocalStack work.
@@ -52,6 +53,9 @@ type Config struct {
 	// EC2ContainerNetwork is the Docker network of those containers;
 	// "bridge" when empty.
 	EC2ContainerNetwork string
+	// TraceRing is how many stage-URL requests keep their trace
+	// (trace.DefaultCapacity when 0); negative turns tracing off.
+	TraceRing int
 	// EnforceIAM (LocalStack's ENFORCE_IAM) demands a valid signature
 	// from known credentials on every call and evaluates the policies of
 	// every caller but the root. Without it only function sandboxes'
@@ -105,6 +109,8 @@ type Server struct {
 	runtime    *runtime.Manager
 	apigateway *apigateway.Service
 	containers *containers.Driver      // nil unless cfg.EC2Containers
+	traces     *trace.Recorder         // nil when tracing is off
+	console    http.Handler            // everything under console.Prefix
 	query      map[string]queryService // by SigV4 service name
 	actions    map[string]string       // action -> service, for unsigned calls
 
@@ -124,6 +130,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, started: time.Now(), health: newHealthTracker()}
+	s.traces = trace.New(trace.Options{Capacity: cfg.TraceRing})
 	st, err := store.Open(cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -162,6 +169,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("failed to load apigateway state: %w", err)
 	}
 	s.addTagSources()
+	s.console = s.newConsole()
 	s.query = map[string]queryService{
 		"ec2": {s.ec2, protocol.DialectEC2},
 		"iam": {s.iam, protocol.DialectQuery},
@@ -180,7 +188,7 @@ func New(cfg Config) (*Server, error) {
 // the engine must answer, and persisted instances are resynced with their
 // containers before the first request.
 func (s *Server) startEC2(st *store.Store) error {
-	opts := ec2.Options{Store: st, TransitionDelay: s.cfg.TransitionDelay, InstanceProfiles: s.iam}
+	opts := ec2.Options{Store: st, TransitionDelay: s.cfg.TransitionDelay, InstanceProfiles: s.iam, OnStateChange: s.traceStateChange}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if s.cfg.EC2Containers {
@@ -263,6 +271,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.url = "http://" + ln.Addr().String()
 	s.runtime.SetEndpointURL(s.url)
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	s.http.RegisterOnShutdown(s.traces.Close) // ends the trace event streams, which never end on their own
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("emulator stopped serving", "err", err)
@@ -313,6 +322,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) shutdownServices() error {
+	s.traces.Close()
 	var errs []error
 	if s.lambda != nil {
 		errs = append(errs, s.lambda.Close())

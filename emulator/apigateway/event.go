@@ -78,7 +78,8 @@ const requestTimeLayout = "02/Jan/2006:15:04:05 +0000"
 
 // execution is what one call resolved to, gathered under the lock.
 type execution struct {
-	apiID, stage, deploymentID string
+	apiID, apiName             string
+	stage, deploymentID        string
 	path                       string // request path without the stage
 	match                      routeMatch
 	method                     *method

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
+	"github.com/apidriven/api-driven/emulator/trace"
 )
 
 // maxExecuteBody is API Gateway's payload limit.
@@ -71,13 +72,17 @@ func (s *Service) ServeExecute(w http.ResponseWriter, r *http.Request, apiID, st
 	if path == "" {
 		path = "/"
 	}
-	x, eerr := s.resolve(r, apiID, stage, path)
+	tr := trace.FromContext(r.Context())
+	x, eerr := s.resolve(r, apiID, stage, path, tr)
 	if eerr != nil {
 		writeExecError(w, eerr)
 		return
 	}
 	x.requestID, x.extendedID, x.now = requestID, extendedID, now
-	x.log = s.log.With("api", apiID, "stage", stage, "resource", x.match.node.path, "requestId", requestID)
+	tr.Matched(trace.Match{API: apiID, APIName: x.apiName, Stage: stage, Resource: x.match.node.path, Method: x.method.HTTPMethod,
+		Integration: x.integration.Type, RequestID: requestID})
+	// What API Gateway logs about the call (why it failed) goes to its trace too.
+	x.log = tr.Logger(s.log.With("api", apiID, "stage", stage, "resource", x.match.node.path, "requestId", requestID))
 
 	// As in AWS: the authorization (an AWS_IAM signature or a Lambda
 	// authorizer) runs first, then the API key and its usage plan's
@@ -119,35 +124,42 @@ func (s *Service) integrate(w http.ResponseWriter, r *http.Request, x *execution
 }
 
 // resolve finds what the request calls in the stage's deployment snapshot
-// and checks its API key, copying out what the call needs.
-func (s *Service) resolve(r *http.Request, apiID, stageName, path string) (*execution, *execError) {
+// and checks its API key, copying out what the call needs. When nothing
+// matches, tr is told why.
+func (s *Service) resolve(r *http.Request, apiID, stageName, path string, tr *trace.Trace) (*execution, *execError) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	a, ok := s.st.APIs[apiID]
 	if !ok {
+		tr.Unmatched(s.noAPILocked(apiID))
 		return nil, errNotFound
 	}
 	if a.DisableExecuteAPIEndpoint {
+		tr.Unmatched(fmt.Sprintf("API %s has its execute-api endpoint disabled (disableExecuteApiEndpoint)", apiID))
 		return nil, errForbidden
 	}
 	st, ok := a.Stages[stageName]
 	if !ok {
+		tr.Unmatched(noStage(a, stageName))
 		return nil, errNotFound
 	}
 	d, ok := a.Deployments[st.DeploymentID]
 	if !ok {
+		tr.Unmatched(fmt.Sprintf("stage %q of API %s points at deployment %s, which no longer exists", stageName, apiID, st.DeploymentID))
 		return nil, errNotFound
 	}
 	match, ok := d.routes().matchPath(path)
 	if !ok {
+		tr.Unmatched(noResource(a, d, stageName, path))
 		return nil, errMissingToken
 	}
 	m, ok := selectMethod(match.node.res, r.Method)
 	if !ok {
+		tr.Unmatched(noMethod(match.node, r.Method))
 		return nil, errMissingToken
 	}
 	x := &execution{
-		apiID: apiID, stage: stageName, deploymentID: d.ID, path: path, match: match, method: m,
+		apiID: apiID, apiName: a.Name, stage: stageName, deploymentID: d.ID, path: path, match: match, method: m,
 		binaryMediaTypes: append([]string(nil), a.BinaryMediaTypes...),
 	}
 	if m.APIKeyRequired {
@@ -161,6 +173,7 @@ func (s *Service) resolve(r *http.Request, apiID, stageName, path string) (*exec
 	}
 	if m.Integration == nil {
 		s.log.Error("apigateway: method has no integration", "api", apiID, "resource", match.node.path, "method", m.HTTPMethod)
+		tr.Unmatched(fmt.Sprintf("method %s %s of API %s has no integration in the deployed stage %q: put one (aws apigateway put-integration) and deploy again", m.HTTPMethod, match.node.path, apiID, stageName))
 		return nil, errInternal
 	}
 	x.integration = *m.Integration

@@ -10,11 +10,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/apidriven/api-driven/emulator"
+	"github.com/apidriven/api-driven/emulator/console"
 	"github.com/apidriven/api-driven/emulator/lambda/runtime"
+	"github.com/apidriven/api-driven/emulator/trace"
 )
 
 // Run parses args (and AWSEMU_* variables) and serves until ctx is done.
@@ -26,6 +29,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	delay := fs.Duration("transition-delay", envDuration("AWSEMU_TRANSITION_DELAY", time.Second), "how long EC2 pending/stopping and Lambda Pending last (env AWSEMU_TRANSITION_DELAY)")
 	ec2Containers := fs.Bool("ec2-containers", envBool("AWSEMU_EC2_CONTAINERS"), "run EC2 instances of container AMIs (local Docker images labelled io.github.apidriven.ami=true) as real containers; needs Docker (env AWSEMU_EC2_CONTAINERS=1)")
 	ec2Network := fs.String("ec2-container-network", envOr("AWSEMU_EC2_CONTAINER_NETWORK", "bridge"), "Docker network of -ec2-containers instances (env AWSEMU_EC2_CONTAINER_NETWORK)")
+	traceRing := fs.Int("trace-ring", envInt("AWSEMU_TRACE_RING", trace.DefaultCapacity), "how many stage-URL requests keep their trace for the console and `go tool mage trace`; 0 turns tracing off (env AWSEMU_TRACE_RING)")
 	logLevel := fs.String("log-level", envOr("AWSEMU_LOG_LEVEL", "info"), "debug, info, warn or error (env AWSEMU_LOG_LEVEL)")
 	enforceIAM := fs.Bool("enforce-iam", envBool("ENFORCE_IAM") || envBool("AWSEMU_ENFORCE_IAM"), "strict IAM: every call must carry a valid SigV4 signature from known credentials (test/test is the root) and every other caller's policies are evaluated; function sandboxes' calls are evaluated in any mode (env ENFORCE_IAM=1, as LocalStack)")
 	iamSoft := fs.Bool("iam-soft-mode", envBool("IAM_SOFT_MODE") || envBool("AWSEMU_IAM_SOFT_MODE"), "log IAM denials instead of enforcing them (env IAM_SOFT_MODE=1, as LocalStack)")
@@ -35,6 +39,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return nil
 		}
 		return err
+	}
+	if *traceRing < 0 {
+		return fmt.Errorf("invalid -trace-ring %d: use a number of requests, or 0 to turn tracing off", *traceRing)
+	}
+	if *traceRing == 0 {
+		*traceRing = -1 // Config's "off"
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -47,7 +57,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	cfg := emulator.Config{
 		Addr: *addr, DataDir: *dataDir, TransitionDelay: *delay, Logger: logger,
-		EC2Containers: *ec2Containers, EC2ContainerNetwork: *ec2Network,
+		EC2Containers: *ec2Containers, EC2ContainerNetwork: *ec2Network, TraceRing: *traceRing,
 		EnforceIAM: *enforceIAM, IAMSoftMode: *iamSoft,
 	}
 	if err := pf.apply(&cfg); err != nil {
@@ -59,6 +69,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "awsemu ready on %s in %s (data dir: %s)\n", srv.URL(), time.Since(start).Round(time.Millisecond), orMemory(*dataDir))
 	pf.report(stdout, srv)
+	fmt.Fprintf(stdout, "console: %s%s\n", srv.URL(), console.Prefix)
 	if *ec2Containers {
 		fmt.Fprintf(stdout, "EC2 instances of container AMIs run as Docker containers (list them: aws ec2 describe-images --owners self)\n")
 	}
@@ -115,6 +126,13 @@ func envBool(key string) bool {
 		return true
 	}
 	return false
+}
+
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(os.Getenv(key))); err == nil {
+		return n
+	}
+	return def
 }
 
 func envDuration(key string, def time.Duration) time.Duration {

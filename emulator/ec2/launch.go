@@ -51,6 +51,7 @@ func (s *Service) runInstances(ctx context.Context, req *protocol.QueryRequest) 
 	if err != nil {
 		return nil, err
 	}
+	s.launchedStates(ctx, req, ids, now)
 	// The answer shows the address the backing really got; the instances
 	// exist either way, so a failed look is no failed launch.
 	if spec.image.Backed && s.reconcile(ctx) == nil {

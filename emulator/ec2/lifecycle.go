@@ -130,6 +130,7 @@ func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a
 	out.Instances.Items = make([]xmlStateChange, len(targets))
 	var changed []InstanceInfo
 	var changedIDs []string
+	var changes []StateChange
 	for i, in := range targets {
 		s.settle(in, now)
 		prev := in.State
@@ -139,6 +140,7 @@ func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a
 		}
 		in.enter(next[i], now, s.opts.TransitionDelay)
 		in.touch()
+		changes = append(changes, StateChange{InstanceID: in.ID, Region: in.Region, From: prev, To: next[i], At: now, Action: req.Action, Until: in.Until})
 		switch a {
 		case actionStart:
 			in.Reason, in.StateReasonMsg = "", ""
@@ -165,6 +167,7 @@ func (s *Service) changeState(ctx context.Context, req *protocol.QueryRequest, a
 	if err := s.mutated(v); err != nil {
 		return nil, err
 	}
+	s.stateChanged(ctx, changes)
 	for _, info := range changed {
 		if err := s.drive(ctx, a, info, force); err != nil {
 			return nil, wire.Internal("failed to %s instance %s: %v", a.name(), info.ID, err)

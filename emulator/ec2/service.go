@@ -29,6 +29,10 @@ type Options struct {
 	InstanceProfiles InstanceProfiles
 	// Now is the clock, for tests; time.Now when nil.
 	Now func() time.Time
+	// OnStateChange, when set, is told of every state a call puts an
+	// instance in, with the call's context (traces follow them). It runs
+	// on the call's goroutine, outside the service's lock: keep it quick.
+	OnStateChange func(ctx context.Context, c StateChange)
 }
 
 // Service is the EC2 emulator. Instances live in memory under mu and a

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/apidriven/api-driven/emulator/trace"
 )
 
 // invocation is one request travelling through a sandbox.
@@ -15,6 +17,8 @@ type invocation struct {
 	tail    *tail
 	// wantTail makes the caller wait for the END/REPORT lines.
 	wantTail bool
+	// span is the invocation in a stage-URL request's trace (nil: none).
+	span *trace.Invocation
 
 	started chan struct{} // closed when delivered at /next
 	done    chan struct{} // closed when out is set

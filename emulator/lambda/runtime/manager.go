@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/apidriven/api-driven/emulator/trace"
 )
 
 // ErrClosed is returned by Invoke once the manager is closed.
@@ -157,6 +159,9 @@ func (m *Manager) InvokeWith(ctx context.Context, fn Function, payload []byte, o
 		return nil, err
 	}
 	id := newRequestID()
+	// A stage-URL request's trace follows the invocation (and, through
+	// the request id, the AWS calls it makes).
+	span := trace.FromContext(ctx).StartInvocation(id, fn.Name, fn.ARN, fn.Version, payload)
 	done := make(chan runResult, 1)
 	m.mu.Lock()
 	if m.closed {
@@ -167,7 +172,10 @@ func (m *Manager) InvokeWith(ctx context.Context, fn Function, payload []byte, o
 	m.mu.Unlock()
 	go func() {
 		defer m.wg.Done()
-		res, err := m.run(ctx, p, fn, id, payload, opts)
+		res, err := m.run(ctx, p, fn, id, payload, opts, span)
+		if err != nil {
+			span.Failed(err.Error())
+		}
 		done <- runResult{res, err}
 	}()
 	select {
@@ -180,11 +188,11 @@ func (m *Manager) InvokeWith(ctx context.Context, fn Function, payload []byte, o
 
 // run acquires a process and supervises the invocation to its end, even
 // after the caller gave up.
-func (m *Manager) run(ctx context.Context, p *pool, fn Function, id string, payload []byte, opts InvokeOptions) (*Result, error) {
+func (m *Manager) run(ctx context.Context, p *pool, fn Function, id string, payload []byte, opts InvokeOptions, span *trace.Invocation) (*Result, error) {
 	const attempts = 3 // a warm process may die between invocations
 	for range attempts {
 		inv := newInvocation(id, fn, payload)
-		inv.wantTail = opts.Tail
+		inv.wantTail, inv.span = opts.Tail, span
 		sb, err := p.acquire(ctx, fn, inv.tail)
 		var ee *entrypointError
 		if errors.As(err, &ee) {

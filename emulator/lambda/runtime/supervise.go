@@ -3,6 +3,8 @@ package runtime
 import (
 	"fmt"
 	"time"
+
+	"github.com/apidriven/api-driven/emulator/trace"
 )
 
 // logWait bounds how long an invocation waits for its output to be copied.
@@ -52,6 +54,10 @@ func (m *Manager) supervise(p *pool, sb *sandbox, inv *invocation) *Result {
 	if started {
 		rep.duration = inv.doneAt.Sub(inv.startedAt)
 	}
+	inv.span.Ran(trace.Run{
+		Sandbox: sb.label(), Cold: !warm, InitStart: sb.started, Init: inv.initDuration,
+		HandlerStart: inv.startedAt, Handler: rep.duration, ErrorType: out.errorType,
+	})
 	logged := rep // the log action's own copy: it may run after we return
 	if out.fatal {
 		logged.maxMemMB = maxMemoryMB(sb.pid) // read /proc before the kill
@@ -70,6 +76,7 @@ func (m *Manager) supervise(p *pool, sb *sandbox, inv *invocation) *Result {
 		l.tail = t
 		l.write([]byte(prefix + out.logLines + endLine(inv.id) + logged.String()))
 		l.tail = nil
+		inv.span.Logged(t.String(), logged.maxMemMB)
 		close(written)
 	})
 	logTail := ""
@@ -115,6 +122,8 @@ func (m *Manager) failedStart(inv *invocation, ee *entrypointError) *Result {
 	rep := report{requestID: inv.id, memoryMB: inv.fn.MemoryMB}
 	lines := startLine(inv.id, inv.fn.Version) + out.logLines + endLine(inv.id) + rep.String()
 	_, _ = inv.tail.Write([]byte(lines))
+	inv.span.Ran(trace.Run{Cold: true, ErrorType: out.errorType})
+	inv.span.Logged(inv.tail.String(), 0)
 	if f, err := openLog(inv.fn.LogPath); err != nil {
 		m.log.Warn("failed to write function log", "function", inv.fn.Name, "err", err)
 	} else if f != nil {
