@@ -78,20 +78,20 @@ const requestTimeLayout = "02/Jan/2006:15:04:05 +0000"
 
 // execution is what one call resolved to, gathered under the lock.
 type execution struct {
-	apiID, apiName             string
-	stage, deploymentID        string
-	path                       string // request path without the stage
-	match                      routeMatch
-	method                     *method
-	integration                integration
-	stageVariables             map[string]string
-	binaryMediaTypes           []string
-	keyID, keyValue            string // the API key the caller used, if required
-	keyErr                     *execError
-	caller                     *auth.Principal // who signed an AWS_IAM call
-	requestID, extendedID      string
-	now                        time.Time
-	log                        *slog.Logger
+	apiID, apiName        string
+	stage, deploymentID   string
+	path                  string // request path without the stage
+	match                 routeMatch
+	method                *method
+	integration           integration
+	stageVariables        map[string]string
+	binaryMediaTypes      []string
+	keyID, keyValue       string // the API key the caller used, if required
+	keyErr                *execError
+	caller                *auth.Principal // who signed an AWS_IAM call
+	requestID, extendedID string
+	now                   time.Time
+	log                   *slog.Logger
 	// authorizer is the method's Lambda authorizer (CUSTOM), and
 	// authContext what it answered: principalId and its context.
 	authorizer  *authorizer
