@@ -16,7 +16,7 @@ function el(tag, props, ...children) {
     else if (k === "on") for (const [ev, fn] of Object.entries(v)) e.addEventListener(ev, fn);
     else e.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -265,10 +265,11 @@ function reach(v) {
   return hops;
 }
 
-function center(node) {
+// spot is where a dot sits at a node: on its bottom border, under its text.
+function spot(node) {
   const d = $("diagram").getBoundingClientRect();
   const r = $(NODES[node]).getBoundingClientRect();
-  return [r.left - d.left + r.width / 2, r.top - d.top + r.height / 2];
+  return [r.left - d.left + r.width / 2, r.bottom - d.top - 1];
 }
 
 function travel(v) {
@@ -293,7 +294,7 @@ function travel(v) {
 }
 
 function place(dot, node) {
-  const [x, y] = center(node);
+  const [x, y] = spot(node);
   dot.e.style.transform = `translate(${x}px, ${y}px)`;
 }
 
@@ -453,6 +454,12 @@ function section(id, items, render) {
   d.querySelector(".body").replaceChildren(...(items.length ? items.map(render) : [el("p", {class: "empty", text: "none"})]));
 }
 
+// shortTarget names a Lambda integration's function rather than its ARN.
+function shortTarget(target) {
+  const i = (target || "").indexOf(":function:");
+  return i >= 0 ? target.slice(i + ":function:".length) : target;
+}
+
 function pretty(doc) {
   return el("pre", {text: typeof doc === "string" ? doc : JSON.stringify(doc, null, 2)});
 }
@@ -476,7 +483,7 @@ function renderResources() {
       el("thead", {}, el("tr", {}, ["Method", "Path", "Auth", "Integration"].map((h) => el("th", {scope: "col", text: h})))),
       el("tbody", {}, a.routes.map((rt) => el("tr", {},
         el("td", {text: rt.httpMethod}), el("td", {}, el("code", {text: rt.path})), el("td", {text: rt.authorizationType + (rt.apiKeyRequired ? " + API key" : "")}),
-        el("td", {text: [rt.integration, rt.target].filter(Boolean).join(" → ")})))))));
+        el("td", {text: [rt.integration, shortTarget(rt.target)].filter(Boolean).join(" → ")})))))));
   section("res-roles", r.roles, (role) => card(role.roleName,
     facts([["ARN", role.arn], ["description", role.description]]),
     el("details", {}, el("summary", {text: "Trust policy (who may assume it)"}), pretty(role.assumeRolePolicyDocument)),
