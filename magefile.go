@@ -40,6 +40,12 @@ func Install(ctx context.Context) error { return workflow.Install(ctx) }
 // Public makes port 4566 public in a GitHub Codespace and prints the public URLs.
 func Public(ctx context.Context) error { return workflow.Public(ctx) }
 
+// Trace prints the last requests through the stage URLs as waterfalls: API Gateway, Lambda init and handler, each AWS call, each EC2 state change (APIDRIVEN_TRACE_LIMIT, default 10).
+func Trace(ctx context.Context) error { return workflow.Trace(ctx) }
+
+// TraceFollow prints each request through the stage URLs as it completes, until Ctrl-C.
+func TraceFollow(ctx context.Context) error { return workflow.TraceFollow(ctx) }
+
 // Down stops the backend if this project started it.
 func Down(ctx context.Context) error { return workflow.Down(ctx) }
 

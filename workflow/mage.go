@@ -111,6 +111,16 @@ func Public(ctx context.Context) error {
 	return current(ctx, "public", func(p *Project) error { return p.Public(ctx) })
 }
 
+// Trace prints the last requests' waterfalls.
+func Trace(ctx context.Context) error {
+	return current(ctx, "trace", func(p *Project) error { return p.Trace(ctx, false) })
+}
+
+// TraceFollow prints each request as it completes, until Ctrl-C.
+func TraceFollow(ctx context.Context) error {
+	return current(ctx, "traceFollow", func(p *Project) error { return p.Trace(ctx, true) })
+}
+
 // Down stops the backend this project started.
 func Down(ctx context.Context) error {
 	return current(ctx, "down", func(p *Project) error { return p.Down(ctx) })

@@ -16,6 +16,7 @@ import (
 	"github.com/apidriven/api-driven/backend"
 	"github.com/apidriven/api-driven/backend/probe"
 	"github.com/apidriven/api-driven/build"
+	"github.com/apidriven/api-driven/emulator/trace"
 	"github.com/apidriven/api-driven/internal/status"
 	"github.com/apidriven/api-driven/provision"
 )
@@ -149,6 +150,9 @@ func (p *Project) printURLs(o *provision.Outputs) {
 		fmt.Fprintf(p.Out, "\nURLs (%s, instance %s):\n", serving, o.InstanceID)
 	}
 	fmt.Fprintf(p.Out, "  start   %s\n  stop    %s\n  status  %s\n", o.URLs.Start, o.URLs.Stop, o.URLs.Status)
+	if o.Backend == provision.BackendEmbedded {
+		fmt.Fprintf(p.Out, "  console %s%s (each request traced; in the terminal: go tool mage trace)\n", strings.TrimRight(o.Endpoint, "/"), trace.ConsolePath)
+	}
 	if o.ContainerURL != "" {
 		fmt.Fprintf(p.Out, "  the container's own page (answers while it runs, refuses while stopped): %s\n", o.ContainerURL)
 	}
@@ -165,6 +169,9 @@ func (p *Project) printURLs(o *provision.Outputs) {
 			fmt.Fprintf(p.Out, "\nIn this Codespace, from your browser (port %s forwarded):\n", port)
 		}
 		fmt.Fprintf(p.Out, "  start   %s\n  stop    %s\n  status  %s\n", fwd.Start, fwd.Stop, fwd.Status)
+		if o.Backend == provision.BackendEmbedded {
+			fmt.Fprintf(p.Out, "  console %s%s (private to you: it is on the AWS APIs' port, which `public` never publishes)\n", cs.base(forwardedPortOf(o.Endpoint)), trace.ConsolePath)
+		}
 		if o.DataPlaneEndpoint != "" {
 			fmt.Fprintf(p.Out, "  They are private to you (GitHub sign-in). To let anyone open them, run `go tool mage public`:\n")
 			fmt.Fprintf(p.Out, "  it publishes port %s only; the AWS APIs (port %s) stay private.\n", port, forwardedPortOf(o.Endpoint))

@@ -95,6 +95,10 @@ func TestOutputsRoundTrip(t *testing.T) {
 	}
 }
 
+// consoleForwarded is the console's line in a Codespace: the AWS APIs'
+// port, forwarded privately.
+const consoleForwarded = "console https://fluffy-space-abc-4566.app.github.dev/_apidriven/ (private to you: it is on the AWS APIs' port, which `public` never publishes)"
+
 // TestPrintURLsInCodespace: `all` prints the local URLs and their
 // forwarded form on the public data-plane port, never on the AWS APIs'.
 func TestPrintURLsInCodespace(t *testing.T) {
@@ -107,12 +111,15 @@ func TestPrintURLsInCodespace(t *testing.T) {
 		"start   https://fluffy-space-abc-4567.app.github.dev/_aws/execute-api/abc123/prod/start",
 		"run `go tool mage public`",
 		"it publishes port 4567 only; the AWS APIs (port 4566) stay private.",
+		"console http://localhost:4566/_apidriven/ (each request traced; in the terminal: go tool mage trace)",
+		consoleForwarded,
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
-	if strings.Contains(out.String(), "-4566.app.github.dev") {
+	// Only the console, private to the user, is offered on the AWS APIs' port.
+	if strings.Contains(strings.ReplaceAll(out.String(), consoleForwarded, ""), "-4566.app.github.dev") {
 		t.Errorf("the AWS APIs' forwarded port is offered:\n%s", out.String())
 	}
 

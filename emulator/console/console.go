@@ -26,7 +26,7 @@ import (
 )
 
 // Prefix is where the console and its endpoints live.
-const Prefix = "/_apidriven/"
+const Prefix = trace.ConsolePath
 
 // The read-only views the resource browser needs; the services implement
 // them.

@@ -12,10 +12,12 @@ import (
 	"strings"
 )
 
-// Paths of the trace endpoints under the emulator's own prefix.
+// Paths of the console and the trace endpoints, under the emulator's own
+// prefix.
 const (
-	ListPath   = "/_apidriven/traces"
-	EventsPath = "/_apidriven/events"
+	ConsolePath = "/_apidriven/"
+	ListPath    = ConsolePath + "traces"
+	EventsPath  = ConsolePath + "events"
 )
 
 // ErrNotServed is returned by a Client whose endpoint serves no traces
