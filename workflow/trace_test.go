@@ -123,7 +123,7 @@ func TestTraceTargetErrors(t *testing.T) {
 	t.Cleanup(localstack.Close)
 	for _, tt := range []struct {
 		name, backend, endpoint, limit string
-		want, fix                  string
+		want, fix                      string
 	}{
 		{"deployed on AWS", provision.BackendAWS, "", "", "the project is deployed on real AWS", "APIDRIVEN_BACKEND=embedded go tool mage all"},
 		{"deployed on LocalStack", provision.BackendLocalStack, "http://localhost:4566", "", "deployed on localstack at http://localhost:4566", "APIDRIVEN_BACKEND=embedded go tool mage all"},
