@@ -13,7 +13,7 @@ const (
 	labelWidth  = 34
 	minBarWidth = 10
 	fixedWidth  = 11 // the bar's borders and the duration column
-	detailWidth = 24
+	detailWidth = 28
 	maxLogLines = 12
 )
 
@@ -110,28 +110,28 @@ type painter struct {
 }
 
 func (p *painter) invocation(inv InvocationView) {
-	who := inv.Function + " " + inv.Version
 	if inv.Cold {
 		p.span("Lambda init (cold) "+inv.Sandbox, inv.InitStartMs, inv.InitMs, "")
 	}
-	detail := ""
-	if inv.BilledMs > 0 {
-		detail = fmt.Sprintf("billed %d ms", inv.BilledMs)
-		if inv.MaxMemoryMB > 0 {
-			detail += fmt.Sprintf(", %d MB", inv.MaxMemoryMB)
-		}
-	}
+	var facts []string
 	if !inv.Cold && inv.Sandbox != "" {
-		who += " warm " + inv.Sandbox
+		facts = append(facts, "warm")
 	}
+	if inv.BilledMs > 0 {
+		facts = append(facts, fmt.Sprintf("billed %d ms", inv.BilledMs))
+	}
+	if inv.MaxMemoryMB > 0 {
+		facts = append(facts, fmt.Sprintf("%d MB", inv.MaxMemoryMB))
+	}
+	detail := strings.Join(facts, ", ")
 	if inv.Error != "" {
-		detail = strings.TrimPrefix(detail+"  ✗ "+inv.Error, "  ")
+		detail = "✗ " + inv.Error
 	}
 	start := inv.HandlerStartMs
 	if start == 0 {
 		start = inv.StartMs
 	}
-	p.span("handler "+who, start, inv.HandlerMs, detail)
+	p.span("handler "+inv.Function+" "+inv.Version, start, inv.HandlerMs, detail)
 	for _, c := range inv.Calls {
 		label := c.Service + " " + c.Action
 		if c.Summary != "" {
