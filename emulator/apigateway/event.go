@@ -78,26 +78,27 @@ const requestTimeLayout = "02/Jan/2006:15:04:05 +0000"
 
 // execution is what one call resolved to, gathered under the lock.
 type execution struct {
-	apiID, apiName        string
-	stage, deploymentID   string
-	path                  string // request path without the stage
-	match                 routeMatch
-	method                *method
-	integration           integration
-	stageVariables        map[string]string
-	binaryMediaTypes      []string
-	keyID, keyValue       string // the API key the caller used, if required
-	keyErr                *execError
-	caller                *auth.Principal // who signed an AWS_IAM call
-	requestID, extendedID string
-	now                   time.Time
-	log                   *slog.Logger
+	apiID, stage, deploymentID string
+	path                       string // request path without the stage
+	match                      routeMatch
+	method                     *method
+	integration                integration
+	stageVariables             map[string]string
+	binaryMediaTypes           []string
+	keyID, keyValue            string // the API key the caller used, if required
+	keyErr                     *execError
+	caller                     *auth.Principal // who signed an AWS_IAM call
+	requestID, extendedID      string
+	now                        time.Time
+	log                        *slog.Logger
 	// authorizer is the method's Lambda authorizer (CUSTOM), and
 	// authContext what it answered: principalId and its context.
 	authorizer  *authorizer
 	authContext map[string]any
 	// plan is the throttle and quota of the caller's API key's usage plan.
 	plan *planLimits
+	// apiName is the API's name, for traces.
+	apiName string
 }
 
 // buildEvent renders the request as the payload-v1 event.
