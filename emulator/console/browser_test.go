@@ -87,7 +87,7 @@ func TestConsoleStopsTheInstance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"API Gateway", "handler " + o.FunctionName, "ec2 StopInstances " + o.InstanceID, o.InstanceID + " running → stopping"} {
+	for _, w := range []string{"API Gateway", "handler " + o.FunctionName, "ec2 StopInstances " + o.InstanceID, "EC2 running → stopping", "EC2 stopping → stopped"} {
 		if !containsPrefix(labels, w) {
 			t.Errorf("waterfall rows %q lack %q", labels, w)
 		}

@@ -241,8 +241,10 @@ function waterfall(v) {
         c.service === "ec2" ? "ec2" : "", c.startMs, c.durationMs);
     }
   }
+  // One instance (the usual case): its id is in the calls' labels already.
+  const several = new Set(v.transitions.map((t) => t.instanceId)).size > 1;
   for (const t of v.transitions) {
-    const label = `${t.instanceId} ${t.from || "(new)"} → ${t.to}`;
+    const label = `${several ? t.instanceId + " " : "EC2 "}${t.from || "(launched)"} → ${t.to}`;
     if (v.response && t.afterMs > latency) {
       rows.push(el("span", {class: "label", title: label, text: label}), el("span", {class: "later", text: `+${ms(t.afterMs)}, after the response`}));
       continue;
