@@ -500,6 +500,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("btn-refresh").addEventListener("click", () => loadResources());
   connect();
   refresh().then(() => { if (!state.live && !pollTimer) setLive(false, "connecting…"); });
+  // Changes no call made (a container that exited) show within 10 s.
+  setInterval(() => { if (document.visibilityState === "visible" && state.live) loadResources().catch(() => {}); }, 10000);
   window.addEventListener("resize", () => {
     for (const dot of state.dots.values()) place(dot, dot.seen[dot.seen.length - 1]);
   });
