@@ -97,9 +97,6 @@ func startSandbox(fn Function, bootstrap string, env []string, ident *auth.Sandb
 	return sb, nil
 }
 
-// label names the sandbox in traces.
-func (sb *sandbox) label() string { return "pid-" + strconv.Itoa(sb.pid) }
-
 // logStreamName is shaped like Lambda's: 2006/01/02/[$LATEST]<32 hex>.
 func logStreamName(version string) string {
 	var b [16]byte

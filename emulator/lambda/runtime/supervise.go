@@ -55,7 +55,7 @@ func (m *Manager) supervise(p *pool, sb *sandbox, inv *invocation) *Result {
 		rep.duration = inv.doneAt.Sub(inv.startedAt)
 	}
 	inv.span.Ran(trace.Run{
-		Sandbox: sb.label(), Cold: !warm, InitStart: sb.started, Init: inv.initDuration,
+		Sandbox: sb.ident.ID, Cold: !warm, InitStart: sb.started, Init: inv.initDuration,
 		HandlerStart: inv.startedAt, Handler: rep.duration, ErrorType: out.errorType,
 	})
 	logged := rep // the log action's own copy: it may run after we return
