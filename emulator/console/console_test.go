@@ -11,10 +11,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/apidriven/api-driven/emulator/console"
 	emuec2 "github.com/apidriven/api-driven/emulator/ec2"
 	"github.com/apidriven/api-driven/emulator/emulatortest"
+	"github.com/apidriven/api-driven/emulator/lambda/lambdatest"
 )
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -68,8 +71,8 @@ func TestConsoleEndpoints(t *testing.T) {
 }
 
 // TestResourcesShowWhatTheServicesHold: the resource browser's JSON shows
-// an instance with its state and a role with its policy, read from the
-// services.
+// an instance with its state, a role with its policy and a function with
+// its versions and alias, read from the services.
 func TestResourcesShowWhatTheServicesHold(t *testing.T) {
 	srv := emulatortest.Start(t)
 	cfg := emulatortest.AWSConfig(t, srv.URL())
@@ -87,6 +90,16 @@ func TestResourcesShowWhatTheServicesHold(t *testing.T) {
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*"}]}`)}); err != nil {
 		t.Fatal(err)
 	}
+	lambdac := lambda.NewFromConfig(cfg)
+	fn, err := lambdac.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("echo"), Runtime: lambdatypes.RuntimeProvidedal2023,
+		Handler: aws.String("bootstrap"), Role: aws.String("arn:aws:iam::000000000000:role/fn-role"), Publish: true,
+		Code: &lambdatypes.FunctionCode{ZipFile: lambdatest.BuildFunction(t, lambdatest.Echo)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lambdac.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: fn.FunctionName, Name: aws.String("live"), FunctionVersion: fn.Version}); err != nil {
+		t.Fatal(err)
+	}
 	_, body := fetch(t, "GET", srv.URL()+console.Prefix+"resources")
 	var res console.Resources
 	if err := json.Unmarshal([]byte(body), &res); err != nil {
@@ -97,6 +110,10 @@ func TestResourcesShowWhatTheServicesHold(t *testing.T) {
 	}
 	if len(res.Roles) != 1 || len(res.Roles[0].Policies) != 1 || !strings.Contains(string(res.Roles[0].Policies[0].Document), `"ec2:StopInstances"`) {
 		t.Errorf("roles = %+v", res.Roles)
+	}
+	if len(res.Functions) != 1 || strings.Join(res.Functions[0].Versions, ",") != "$LATEST,1" ||
+		len(res.Functions[0].Aliases) != 1 || res.Functions[0].Aliases[0].Name != "live" || res.Functions[0].Aliases[0].FunctionVersion != "1" {
+		t.Errorf("functions = %+v", res.Functions)
 	}
 	if !res.Tracing || res.Version == "" {
 		t.Errorf("tracing %v, version %q", res.Tracing, res.Version)

@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"maps"
 	"sort"
 	"time"
 )
@@ -20,7 +21,16 @@ type FunctionView struct {
 	CodeSize     int64     `json:"codeSize"`
 	LastModified time.Time `json:"lastModified"`
 	// Versions are $LATEST and the published ones.
-	Versions []string `json:"versions"`
+	Versions []string    `json:"versions"`
+	Aliases  []AliasView `json:"aliases,omitempty"`
+}
+
+// AliasView is an alias and the version it points at (with the weight of
+// a second version, when it splits traffic).
+type AliasView struct {
+	Name            string             `json:"name"`
+	FunctionVersion string             `json:"functionVersion"`
+	Weights         map[string]float64 `json:"additionalVersionWeights,omitempty"`
 }
 
 // Functions lists every region's functions by name.
@@ -30,11 +40,18 @@ func (s *Service) Functions() []FunctionView {
 	now := s.now()
 	out := make([]FunctionView, 0, len(s.functions))
 	for _, f := range s.functions {
-		out = append(out, FunctionView{
+		v := FunctionView{
 			Name: f.Name, ARN: f.arn(), Region: f.Region, Runtime: f.Runtime, Handler: f.Handler, Role: f.Role,
 			MemoryMB: f.MemorySize, TimeoutSec: f.Timeout, State: f.status(now, s.opts.TransitionDelay).State,
 			CodeSize: f.CodeSize, LastModified: f.LastModified.UTC(), Versions: []string{latest},
-		})
+		}
+		for _, pv := range f.Versions {
+			v.Versions = append(v.Versions, pv.Version)
+		}
+		for _, a := range f.Aliases {
+			v.Aliases = append(v.Aliases, AliasView{Name: a.Name, FunctionVersion: a.FunctionVersion, Weights: maps.Clone(a.Weights)})
+		}
+		out = append(out, v)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name+out[i].Region < out[j].Name+out[j].Region })
 	return out
