@@ -52,6 +52,9 @@ func (p *Project) Trace(ctx context.Context, follow bool) error {
 			"restart it without -trace-ring 0 (AWSEMU_TRACE_RING): go tool mage down && go tool mage all")
 	}
 	f := &trace.Follower{W: p.Out, Width: width}
+	if follow {
+		p.Status.Infof("following requests to %s (Ctrl-C to stop); the console: %s%s", endpoint, endpoint, trace.ConsolePath)
+	}
 	for i := len(l.Traces) - 1; i >= 0; i-- {
 		if follow {
 			f.Show(l.Traces[i])
@@ -75,7 +78,6 @@ func (p *Project) Trace(ctx context.Context, follow bool) error {
 // follow prints the stream until ctx ends, waiting for the emulator when
 // it goes away (a restart) and failing if it stays away.
 func (p *Project) follow(ctx context.Context, c trace.Client, f *trace.Follower) error {
-	p.Status.Infof("following requests to %s (Ctrl-C to stop); the console: %s%s", c.Endpoint, c.Endpoint, trace.ConsolePath)
 	for {
 		err := c.Follow(ctx, f.Show)
 		if ctx.Err() != nil {

@@ -54,8 +54,20 @@ func Waterfall(w io.Writer, v View, width int) {
 	for _, inv := range v.Invocations {
 		p.invocation(inv)
 	}
+	// One instance (the usual case): its id is on its call's line already.
+	several := false
 	for _, tr := range v.Transitions {
-		label := fmt.Sprintf("%s %s → %s", tr.InstanceID, tr.From, tr.To)
+		several = several || tr.InstanceID != v.Transitions[0].InstanceID
+	}
+	for _, tr := range v.Transitions {
+		from := tr.From
+		if from == "" {
+			from = "(launched)"
+		}
+		label := fmt.Sprintf("EC2 %s → %s", from, tr.To)
+		if several {
+			label = fmt.Sprintf("%s %s → %s", tr.InstanceID, from, tr.To)
+		}
 		if v.Response != nil && tr.AfterMs > v.Response.LatencyMs {
 			fmt.Fprintf(w, "  %s  +%s, after the response\n", pad(label, labelWidth-2), duration(tr.AfterMs))
 			continue
@@ -111,7 +123,7 @@ type painter struct {
 
 func (p *painter) invocation(inv InvocationView) {
 	if inv.Cold {
-		p.span("Lambda init (cold) "+inv.Sandbox, inv.InitStartMs, inv.InitMs, "")
+		p.span("Lambda init (cold start)", inv.InitStartMs, inv.InitMs, inv.Sandbox)
 	}
 	var facts []string
 	if !inv.Cold && inv.Sandbox != "" {
@@ -133,15 +145,14 @@ func (p *painter) invocation(inv InvocationView) {
 	}
 	p.span("handler "+inv.Function+" "+inv.Version, start, inv.HandlerMs, detail)
 	for _, c := range inv.Calls {
-		label := c.Service + " " + c.Action
-		if c.Summary != "" {
-			label += " " + c.Summary
-		}
 		detail := fmt.Sprint(c.Status)
 		if c.ErrorCode != "" {
 			detail += " " + c.ErrorCode
 		}
-		p.span(label, c.StartMs, c.DurationMs, detail)
+		if c.Summary != "" {
+			detail += " " + c.Summary
+		}
+		p.span(c.Service+" "+c.Action, c.StartMs, c.DurationMs, detail)
 	}
 	if inv.CallsDropped > 0 {
 		fmt.Fprintf(p.w, "  … %d more AWS calls not kept\n", inv.CallsDropped)
