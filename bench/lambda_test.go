@@ -40,6 +40,14 @@ func deployFunction(b *testing.B, url, name, pkg string) *lambda.Client {
 	if err != nil {
 		b.Skipf("cannot create a role on this endpoint: %v", err)
 	}
+	// The function's EC2 calls are checked against its role, as on AWS.
+	_, err = iam.NewFromConfig(cfg).PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+		RoleName: aws.String(name + "-role"), PolicyName: aws.String("ec2"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:DescribeInstances","ec2:StartInstances","ec2:StopInstances"],"Resource":"*"}]}`),
+	})
+	if err != nil {
+		b.Skipf("cannot give the role a policy on this endpoint: %v", err)
+	}
 	client := lambda.NewFromConfig(cfg)
 	_, err = client.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String(name),
