@@ -392,6 +392,7 @@ function renderProject() {
   const p = state.project;
   $("actions").hidden = !p;
   $("urls").hidden = !p;
+  $("apikey-row").hidden = !p || !p.api.routes.some((r) => r.apiKeyRequired);
   if (!p) return;
   $("api-label").textContent = `via API ${p.api.name} (${p.api.id}), stage ${p.stage}`;
   const host = location.hostname;
@@ -428,11 +429,14 @@ async function call(route, button) {
   out.hidden = false;
   out.textContent = `${route === "status" ? "GET" : "POST"} ${stageURL(route)} …`;
   try {
-    const r = await fetch(stageURL(route), {method: route === "status" ? "GET" : "POST", cache: "no-store"});
+    const key = $("apikey").value.trim();
+    const headers = key ? {"x-api-key": key} : {};
+    const r = await fetch(stageURL(route), {method: route === "status" ? "GET" : "POST", cache: "no-store", headers});
     const text = await r.text();
     let body = text;
     try { body = JSON.stringify(JSON.parse(text), null, 2); } catch { /* not JSON: as is */ }
     out.textContent = `HTTP ${r.status}\n${body}`;
+    if (r.status === 403 && !key && !$("apikey-row").hidden) out.textContent += "\n\nThe method requires an API key: paste its value in the x-api-key field above.";
   } catch (err) {
     out.textContent = `${route} failed: ${err.message}`;
   } finally {
