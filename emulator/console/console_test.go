@@ -1,6 +1,8 @@
 package console_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -17,7 +19,6 @@ import (
 	"github.com/apidriven/api-driven/emulator/console"
 	emuec2 "github.com/apidriven/api-driven/emulator/ec2"
 	"github.com/apidriven/api-driven/emulator/emulatortest"
-	"github.com/apidriven/api-driven/emulator/lambda/lambdatest"
 )
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -93,7 +94,7 @@ func TestResourcesShowWhatTheServicesHold(t *testing.T) {
 	lambdac := lambda.NewFromConfig(cfg)
 	fn, err := lambdac.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("echo"), Runtime: lambdatypes.RuntimeProvidedal2023,
 		Handler: aws.String("bootstrap"), Role: aws.String("arn:aws:iam::000000000000:role/fn-role"), Publish: true,
-		Code: &lambdatypes.FunctionCode{ZipFile: lambdatest.BuildFunction(t, lambdatest.Echo)}})
+		Code: &lambdatypes.FunctionCode{ZipFile: bootstrapZip(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,4 +119,23 @@ func TestResourcesShowWhatTheServicesHold(t *testing.T) {
 	if !res.Tracing || res.Version == "" {
 		t.Errorf("tracing %v, version %q", res.Tracing, res.Version)
 	}
+}
+
+// bootstrapZip is a deployment package that is never run: the resource
+// browser only lists the function.
+func bootstrapZip(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "bootstrap", Method: zip.Store})
+	if err == nil {
+		_, err = w.Write([]byte("#!/bin/sh\nexit 1\n"))
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
