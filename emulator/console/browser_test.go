@@ -71,6 +71,10 @@ func TestConsoleStopsTheInstance(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](recordBadges)); err != nil {
 		t.Fatal(err)
 	}
+	// The project's methods need no API key: its field stays hidden.
+	if shown, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('apikey-row').offsetParent !== null`)); err != nil || shown {
+		t.Errorf("the x-api-key field is shown for an API without API keys (%v)", err)
+	}
 	step("press Stop", chromedp.Click(chromedp.ID("btn-stop")), answerHas(`"previousState": "running"`), badgeIs("stopped"))
 	seen, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__seen`))
 	if err != nil || strings.Join(seen, " → ") != "running → stopping → stopped" {
