@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/apidriven/api-driven/emulator"
 	"github.com/apidriven/api-driven/emulator/console"
 	emuec2 "github.com/apidriven/api-driven/emulator/ec2"
 	"github.com/apidriven/api-driven/emulator/emulatortest"
@@ -138,4 +139,22 @@ func bootstrapZip(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// TestTracingOff: with -trace-ring 0 the endpoints say so and the event
+// stream ends at once, so the page polls instead.
+func TestTracingOff(t *testing.T) {
+	srv := emulatortest.Start(t, func(c *emulator.Config) { c.TraceRing = -1 })
+	if resp, body := fetch(t, "GET", srv.URL()+"/_aws/execute-api/nope/prod/x"); resp.StatusCode != 404 {
+		t.Errorf("a stage URL with tracing off = %d %s", resp.StatusCode, body)
+	}
+	if _, body := fetch(t, "GET", srv.URL()+console.Prefix+"traces"); !strings.Contains(body, `"enabled":false,"capacity":0,"total":0,"traces":[]`) {
+		t.Errorf("traces with tracing off = %s", body)
+	}
+	if resp, _ := fetch(t, "GET", srv.URL()+console.Prefix+"events"); resp.StatusCode != 200 {
+		t.Errorf("events with tracing off = %d", resp.StatusCode)
+	}
+	if resp, body := fetch(t, "GET", srv.URL()+console.Prefix+"traces/x-1"); resp.StatusCode != 404 || !strings.Contains(body, "tracing is off") {
+		t.Errorf("a trace with tracing off = %d %s", resp.StatusCode, body)
+	}
 }

@@ -68,6 +68,7 @@ let pollTimer = null;
 function connect() {
   if (!window.EventSource) { poll(); return; }
   const es = new EventSource("events");
+  state.es = es;
   let opened = false;
   es.addEventListener("open", () => {
     setLive(true);
@@ -85,6 +86,8 @@ function connect() {
 }
 
 function poll() {
+  state.polling = true;
+  clearInterval(pollTimer);
   setLive(false, "polling");
   setInterval(refresh, 2000);
 }
@@ -98,6 +101,9 @@ async function refresh() {
 async function loadTraces() {
   const l = await getJSON("traces?limit=" + MAX_LISTED);
   if (!l.enabled) {
+    // Without traces there is no event stream: the instances are polled.
+    if (state.es) { state.es.close(); state.es = null; }
+    if (!state.polling) poll();
     $("request-list").replaceChildren(el("li", {class: "empty", text: "Tracing is off: the emulator runs with -trace-ring 0."}));
     return;
   }
@@ -503,7 +509,7 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const b of document.querySelectorAll("#actions button")) b.addEventListener("click", () => call(b.dataset.route, b));
   $("btn-refresh").addEventListener("click", () => loadResources());
   connect();
-  refresh().then(() => { if (!state.live && !pollTimer) setLive(false, "connecting…"); });
+  refresh();
   // Changes no call made (a container that exited) show within 10 s.
   setInterval(() => { if (document.visibilityState === "visible" && state.live) loadResources().catch(() => {}); }, 10000);
   window.addEventListener("resize", () => {
