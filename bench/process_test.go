@@ -22,8 +22,8 @@ var (
 )
 
 // buildAwsemu compiles cmd/awsemu once per test binary.
-func buildAwsemu(b *testing.B) string {
-	b.Helper()
+func buildAwsemu(tb testing.TB) string {
+	tb.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "awsemu-bench-")
 		if err != nil {
@@ -37,7 +37,7 @@ func buildAwsemu(b *testing.B) string {
 		}
 	})
 	if buildErr != nil {
-		b.Fatal(buildErr)
+		tb.Fatal(buildErr)
 	}
 	return awsemuBin
 }

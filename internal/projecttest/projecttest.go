@@ -35,7 +35,16 @@ func Deploy(t testing.TB, opts ...emulatortest.Option) Project {
 	// loaded machine.
 	code := lambdatest.BuildFunction(t, Function)
 	srv := emulatortest.Start(t, opts...)
-	c := provision.NewClients(emulatortest.AWSConfig(t, srv.URL()))
+	c, out := DeployAt(t, srv.URL(), code)
+	return Project{Server: srv, Clients: c, Outputs: out}
+}
+
+// DeployAt deploys the project with the function's zip code (from
+// lambdatest.BuildFunction(t, Function)) on the emulator serving endpoint,
+// in this process or another, as `go tool mage deploy` does.
+func DeployAt(t testing.TB, endpoint string, code []byte) (provision.Clients, *provision.Outputs) {
+	t.Helper()
+	c := provision.NewClients(emulatortest.AWSConfig(t, endpoint))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	arch := "x86_64"
@@ -43,10 +52,10 @@ func Deploy(t testing.TB, opts ...emulatortest.Option) Project {
 		arch = "arm64"
 	}
 	out, err := provision.Deploy(ctx, c, provision.Config{
-		Backend: provision.BackendEmbedded, Endpoint: srv.URL(), Code: code, Architecture: arch,
+		Backend: provision.BackendEmbedded, Endpoint: endpoint, Code: code, Architecture: arch,
 	}, status.Discard())
 	if err != nil {
 		t.Fatalf("failed to deploy the project on the emulator: %v", err)
 	}
-	return Project{Server: srv, Clients: c, Outputs: out}
+	return c, out
 }
