@@ -108,7 +108,7 @@ func anyMatch(patterns []string, v string, match func(pattern, v string) bool) b
 
 // actionMatch compares service:action names case-insensitively.
 func actionMatch(pattern, action string) bool {
-	return glob(strings.ToLower(pattern), strings.ToLower(action))
+	return Glob(strings.ToLower(pattern), strings.ToLower(action))
 }
 
 // arnMatch matches an ARN pattern segment by segment, as IAM does for
@@ -121,23 +121,24 @@ func arnMatch(pattern, arn string) bool {
 		return true
 	}
 	if !strings.HasPrefix(pattern, "arn:") || !strings.HasPrefix(arn, "arn:") {
-		return glob(pattern, arn)
+		return Glob(pattern, arn)
 	}
 	ps, as := strings.SplitN(pattern, ":", 6), strings.SplitN(arn, ":", 6)
 	if len(ps) != 6 || len(as) != 6 {
 		return false // not an ARN: IAM would have refused such a pattern
 	}
 	for i := range ps {
-		if !glob(ps[i], as[i]) {
+		if !Glob(ps[i], as[i]) {
 			return false
 		}
 	}
 	return true
 }
 
-// glob matches s against a pattern where * is any run of characters and
-// ? any single one (linear time, no recursion).
-func glob(pattern, s string) bool {
+// Glob matches s against a pattern where * is any run of characters ('/'
+// and ':' included) and ? any single byte, everything else literally: IAM's
+// wildcards (linear time, no recursion, no allocation).
+func Glob(pattern, s string) bool {
 	p, i := 0, 0
 	star, mark := -1, 0
 	for i < len(s) {
@@ -230,7 +231,7 @@ func compare(op, got, want string) bool {
 	case "StringEqualsIgnoreCase":
 		return strings.EqualFold(got, want)
 	case "StringLike":
-		return glob(want, got)
+		return Glob(want, got)
 	case "ArnEquals", "ArnLike":
 		return arnMatch(want, got)
 	case "Bool":

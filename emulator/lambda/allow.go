@@ -1,8 +1,9 @@
 package lambda
 
 import (
-	"path"
 	"strings"
+
+	"github.com/apidriven/api-driven/emulator/iampolicy"
 )
 
 // AllowsInvoke reports whether the resource policy of ref lets the service
@@ -72,27 +73,16 @@ func conditionsMatch(cond map[string]map[string]string, sourceARN, sourceAccount
 }
 
 // arnLike is IAM's ArnLike: the six colon-separated parts match one by one,
-// with * and ? wildcards.
+// with * (any run, '/' included) and ? (one character) wildcards.
 func arnLike(pattern, arn string) bool {
 	pp, ap := strings.SplitN(pattern, ":", 6), strings.SplitN(arn, ":", 6)
 	if len(pp) != len(ap) {
 		return false
 	}
 	for i := range pp {
-		if !wildcardMatch(pp[i], ap[i]) {
+		if !iampolicy.Glob(pp[i], ap[i]) {
 			return false
 		}
 	}
 	return true
-}
-
-// wildcardMatch matches * (any run, including '/') and ? (one character).
-func wildcardMatch(pattern, s string) bool {
-	// path.Match stops * at '/', so the '/'s are swapped for a byte that
-	// cannot appear in an ARN before matching.
-	const sep = "\x00"
-	pattern = strings.NewReplacer("[", `\[`, `\`, `\\`, "/", sep).Replace(pattern)
-	s = strings.ReplaceAll(s, "/", sep)
-	ok, err := path.Match(pattern, s)
-	return err == nil && ok
 }
