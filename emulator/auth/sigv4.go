@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -287,9 +288,36 @@ func hmacSHA256(key []byte, data string) []byte {
 	return m.Sum(nil)
 }
 
-// matches reports whether sig is the signature of canonical under secret.
-func matches(secret string, sig *signature, canonical string) bool {
-	want := hmacSHA256(signingKey(secret, sig), stringToSign(sig, canonical))
+// matches reports whether sig is the signature of canonical under the
+// signing key of its scope.
+func matches(key []byte, sig *signature, canonical string) bool {
+	want := hmacSHA256(key, stringToSign(sig, canonical))
 	got, err := hex.DecodeString(sig.signature)
 	return err == nil && hmac.Equal(want, got)
+}
+
+// maxSigningKeys bounds the cache of derived keys; it is emptied when full.
+const maxSigningKeys = 1024
+
+// signingKeys caches derived signing keys by secret and scope: a key
+// serves every call of a credential for a day, region and service, and
+// deriving it takes four HMACs. The zero value is ready.
+type signingKeys struct {
+	mu   sync.Mutex
+	keys map[string][]byte
+}
+
+func (c *signingKeys) get(secret string, sig *signature) []byte {
+	id := secret + "\n" + sig.scope()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if k, ok := c.keys[id]; ok {
+		return k
+	}
+	if c.keys == nil || len(c.keys) >= maxSigningKeys {
+		c.keys = map[string][]byte{}
+	}
+	k := signingKey(secret, sig)
+	c.keys[id] = k
+	return k
 }

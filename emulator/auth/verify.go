@@ -41,6 +41,8 @@ type Verifier struct {
 	MaxSkew time.Duration
 	// MaxBody is DefaultMaxBody when zero.
 	MaxBody int64
+
+	keys signingKeys
 }
 
 // NewVerifier returns a lenient verifier of reg's credentials.
@@ -140,9 +142,10 @@ func (v *Verifier) verify(r *http.Request, sig *signature, cred Credential, body
 		}
 	}
 	var canonical string
+	key := v.keys.get(cred.SecretAccessKey, sig)
 	for _, payload := range payloads {
 		canonical = canonicalRequest(r, sig, payload)
-		if matches(cred.SecretAccessKey, sig, canonical) {
+		if matches(key, sig, canonical) {
 			p := cred.Principal
 			p.AccessKeyID, p.Verified = cred.AccessKeyID, true
 			return p, nil
@@ -191,6 +194,16 @@ func (v *Verifier) payloadHash(r *http.Request, body []byte) (string, error) {
 	max := v.MaxBody
 	if max <= 0 {
 		max = DefaultMaxBody
+	}
+	if n := r.ContentLength; n >= 0 && n <= memoryBody {
+		// The usual case, read at its known size in one buffer.
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return "", failf(IncompleteSignature, "could not read the request body to verify its signature: %v", err)
+		}
+		r.Body = memoryBodyOf(buf)
+		sum := sha256.Sum256(buf)
+		return hex.EncodeToString(sum[:]), nil
 	}
 	h := sha256.New()
 	var mem bytes.Buffer
