@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"encoding/json"
 	"fmt"
+	goruntime "runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -66,6 +67,9 @@ func TestWarmProcessIsReused(t *testing.T) {
 		}
 		if !strings.Contains(tail, "\tBilled Duration: ") || !strings.Contains(tail, "\tMemory Size: 128 MB\tMax Memory Used: ") {
 			t.Errorf("REPORT line incomplete:\n%s", tail)
+		}
+		if goruntime.GOOS == "linux" && strings.Contains(tail, "\tMax Memory Used: 0 MB") {
+			t.Errorf("REPORT line without the process's peak memory (VmHWM):\n%s", tail)
 		}
 	}
 	log := readLog(t, fn)

@@ -1,7 +1,7 @@
 package runtime
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"strconv"
@@ -25,21 +25,41 @@ func waitExited(pid int) {
 	}
 }
 
-// maxMemoryMB is the process's peak resident set (VmHWM), 0 if unknown.
-func maxMemoryMB(pid int) int {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+// procStatus is a process's /proc/<pid>/status, opened once when it
+// starts: every read at offset 0 renders it afresh (no open and close per
+// invocation), and it can never describe another process that reuses the
+// pid.
+type procStatus struct{ f *os.File }
+
+func openProcStatus(pid int) procStatus {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
+		return procStatus{}
+	}
+	return procStatus{f}
+}
+
+// peakMemoryMB is the process's peak resident set (VmHWM), 0 if unknown
+// (closed, or the process has exited).
+func (p procStatus) peakMemoryMB() int {
+	if p.f == nil {
 		return 0
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
-			return (kb + 1023) / 1024
-		}
+	buf := make([]byte, 4096) // the whole file: VmHWM is in its first half
+	n, _ := p.f.ReadAt(buf, 0)
+	_, rest, ok := bytes.Cut(buf[:n], []byte("VmHWM:"))
+	if !ok {
+		return 0
 	}
-	return 0
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(string(line)), "kB")))
+	return (kb + 1023) / 1024
+}
+
+func (p procStatus) close() {
+	if p.f != nil {
+		_ = p.f.Close()
+	}
 }
 
 // HideFromFunctions makes the calling process (the emulator) non-dumpable:

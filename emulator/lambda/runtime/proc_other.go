@@ -8,8 +8,14 @@ const waitsWithoutReaping = false
 // then killed right after the leader is reaped.
 func waitExited(int) {}
 
-// maxMemoryMB is unknown without /proc.
-func maxMemoryMB(int) int { return 0 }
+// procStatus is unknown without /proc.
+type procStatus struct{}
+
+func openProcStatus(int) procStatus { return procStatus{} }
+
+func (procStatus) peakMemoryMB() int { return 0 }
+
+func (procStatus) close() {}
 
 // HideFromFunctions is a no-op where /proc and prctl do not exist.
 func HideFromFunctions() error { return nil }

@@ -23,6 +23,7 @@ type sandbox struct {
 	ident     *auth.Sandbox // who its credentials say it is, and its invocation
 	cmd       *exec.Cmd
 	pid       int
+	status    procStatus // its /proc status, for the peak memory
 	srv       *http.Server
 	addr      string
 	logs      *logSink
@@ -93,6 +94,7 @@ func startSandbox(fn Function, bootstrap string, env []string, ident *auth.Sandb
 		return nil, fmt.Errorf("failed to start bootstrap: %w", err)
 	}
 	sb.cmd, sb.pid = cmd, cmd.Process.Pid
+	sb.status = openProcStatus(sb.pid)
 	go sb.watch()
 	return sb, nil
 }
@@ -109,6 +111,7 @@ func (sb *sandbox) watch() {
 	waitExited(sb.pid)
 	signalGroup(sb.pid, syscall.SIGKILL) // leader gone: no orphans may stay
 	err := sb.cmd.Wait()
+	sb.status.close()
 	if !waitsWithoutReaping {
 		signalGroup(sb.pid, syscall.SIGKILL) // best effort: the pid is reaped already
 	}

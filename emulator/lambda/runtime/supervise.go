@@ -60,18 +60,18 @@ func (m *Manager) supervise(p *pool, sb *sandbox, inv *invocation) *Result {
 	})
 	logged := rep // the log action's own copy: it may run after we return
 	if out.fatal {
-		logged.maxMemMB = maxMemoryMB(sb.pid) // read /proc before the kill
-		sb.stop(0)                            // kill the group first: no output after the timeout line
+		logged.maxMemMB = sb.status.peakMemoryMB() // read /proc before the kill
+		sb.stop(0)                                 // kill the group first: no output after the timeout line
 	}
 	prefix := ""
 	if !started {
 		prefix = startLine(inv.id, inv.fn.Version)
 	}
 	written := make(chan struct{})
-	t, pid := inv.tail, sb.pid
+	t, status := inv.tail, sb.status
 	sb.logs.mark(func(l *logSink) {
 		if logged.maxMemMB == 0 {
-			logged.maxMemMB = maxMemoryMB(pid)
+			logged.maxMemMB = status.peakMemoryMB()
 		}
 		l.tail = t
 		l.write([]byte(prefix + out.logLines + endLine(inv.id) + logged.String()))
