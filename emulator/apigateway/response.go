@@ -83,11 +83,10 @@ func parseProxyResponse(out []byte) (*proxyResponse, error) {
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
-func strictDecode(raw json.RawMessage, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	return dec.Decode(v)
-}
+// strictDecode decodes one field of the reply into its typed target
+// (json.Number, string, bool, string maps): a value of another JSON type
+// is an error.
+func strictDecode(raw json.RawMessage, v any) error { return json.Unmarshal(raw, v) }
 
 // hopHeaders are framing headers the gateway owns; a function cannot set them.
 var hopHeaders = map[string]bool{"Content-Length": true, "Transfer-Encoding": true, "Connection": true, "Keep-Alive": true, "Upgrade": true, "Trailer": true}
