@@ -83,7 +83,9 @@ func (g *Gate) Admit(w http.ResponseWriter, r *http.Request, service string) (_ 
 		finish()
 		return nil, nil, nil, false
 	}
-	r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+	// The principal for the service; the parsed Query parameters shared
+	// by authorization and the service.
+	r = r.WithContext(protocol.WithQueryMemo(auth.WithPrincipal(r.Context(), p)))
 	if g.enforced(p) {
 		if perr := g.authorize(r, p, &call); perr != nil {
 			writeError(rec, service, perr)
@@ -157,14 +159,26 @@ func (g *Gate) evaluate(r *http.Request, p auth.Principal, call *Call) *protocol
 	if len(resources) == 0 {
 		resources = []Resource{{ARN: "*"}}
 	}
+	// Condition keys are built when a policy reads them, or for a denial's
+	// message.
+	readsContext := false
+	for _, pol := range policies {
+		readsContext = readsContext || pol.HasConditions()
+	}
 	for _, res := range resources {
-		ctx := g.conditions(r, p, call, res)
+		var ctx map[string][]string
+		if readsContext {
+			ctx = g.conditions(r, p, call, res)
+		}
 		decision := iampolicy.Result{Decision: iampolicy.ExplicitDeny}
 		if perr == nil {
 			decision = iampolicy.Evaluate(policies, iampolicy.Request{Action: call.Action, Resource: res.ARN, Context: ctx})
 		}
 		if decision.Decision == iampolicy.Allowed {
 			continue
+		}
+		if ctx == nil {
+			ctx = g.conditions(r, p, call, res)
 		}
 		denial := deny(call.Service, p, call.Action, res.ARN, decision, perr, ctx)
 		if g.Soft {

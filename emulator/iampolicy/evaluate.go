@@ -51,14 +51,11 @@ type Result struct {
 // explicit Deny in any of them wins, then an Allow, else the request is
 // denied by default.
 func Evaluate(policies []*Policy, req Request) Result {
-	ctx := make(map[string][]string, len(req.Context))
-	for k, v := range req.Context {
-		ctx[strings.ToLower(k)] = v
-	}
+	e := &evaluation{req: req}
 	var allow *Result
 	for _, p := range policies {
 		for _, s := range p.Statements {
-			if !s.applies(req, ctx) {
+			if !s.applies(e) {
 				continue
 			}
 			if s.Effect == Deny {
@@ -75,8 +72,38 @@ func Evaluate(policies []*Policy, req Request) Result {
 	return Result{Decision: ImplicitDeny}
 }
 
-// applies reports whether the statement covers req (its effect aside).
-func (s Statement) applies(req Request, ctx map[string][]string) bool {
+// HasConditions reports whether any statement of p has a Condition, that
+// is whether evaluating it reads the request's context.
+func (p *Policy) HasConditions() bool {
+	for _, s := range p.Statements {
+		if len(s.Conditions) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// evaluation is one request being evaluated: its context keys are
+// lower-cased on the first condition that reads them.
+type evaluation struct {
+	req Request
+	ctx map[string][]string
+}
+
+func (e *evaluation) context() map[string][]string {
+	if e.ctx == nil {
+		e.ctx = make(map[string][]string, len(e.req.Context))
+		for k, v := range e.req.Context {
+			e.ctx[strings.ToLower(k)] = v
+		}
+	}
+	return e.ctx
+}
+
+// applies reports whether the statement covers the request (its effect
+// aside).
+func (s Statement) applies(e *evaluation) bool {
+	req := e.req
 	if s.Action != nil && !anyMatch(s.Action, req.Action, actionMatch) {
 		return false
 	}
@@ -90,7 +117,7 @@ func (s Statement) applies(req Request, ctx map[string][]string) bool {
 		return false
 	}
 	for _, c := range s.Conditions {
-		if !c.holds(ctx) {
+		if !c.holds(e.context()) {
 			return false
 		}
 	}
