@@ -20,16 +20,26 @@ type PolicySource interface {
 type PolicyReader interface {
 	RolePolicies(arn string) (docs []iam.Document, missing []string, ok bool)
 	UserPolicies(arn string) (docs []iam.Document, missing []string, ok bool)
+	// Generation changes whenever IAM's state does.
+	Generation() uint64
 }
 
 // PoliciesFromIAM reads the policies of a role session's role or of a
 // user from IAM: inline and attached customer-managed policies (at their
-// default version). Parsed documents are cached by their text.
+// default version). Parsed documents are cached by their text, and each
+// principal's policies until IAM's state changes (its Generation).
 type PoliciesFromIAM struct {
 	IAM PolicyReader
 
-	mu     sync.Mutex
-	parsed map[string]*iampolicy.Policy
+	mu         sync.Mutex
+	parsed     map[string]*iampolicy.Policy
+	generation uint64                       // of IAM, when byOwner was filled
+	byOwner    map[string]principalPolicies // by "role "/"user " + ARN
+}
+
+type principalPolicies struct {
+	policies []*iampolicy.Policy
+	err      error
 }
 
 // maxCached bounds the parse cache; it is emptied when full.
@@ -40,15 +50,46 @@ const maxCached = 256
 // denied by default. A user's session credentials (GetSessionToken) act
 // with the user's policies.
 func (s *PoliciesFromIAM) PoliciesOf(p auth.Principal) ([]*iampolicy.Policy, error) {
+	var owner string
+	switch {
+	case p.Kind == auth.KindAssumedRole && p.RoleARN != "":
+		owner = "role " + p.RoleARN
+	case p.Kind == auth.KindUser:
+		owner = "user " + p.ARN
+	default:
+		return nil, nil
+	}
+	// Read before the policies: a change after it makes the entry stale
+	// by the next call.
+	gen := s.IAM.Generation()
+	s.mu.Lock()
+	if gen != s.generation || s.byOwner == nil || len(s.byOwner) >= maxCached {
+		s.generation, s.byOwner = gen, map[string]principalPolicies{}
+	}
+	cached, ok := s.byOwner[owner]
+	s.mu.Unlock()
+	if ok {
+		return cached.policies, cached.err
+	}
+	cached.policies, cached.err = s.read(p)
+	s.mu.Lock()
+	if s.generation == gen {
+		s.byOwner[owner] = cached
+	}
+	s.mu.Unlock()
+	return cached.policies, cached.err
+}
+
+// read reads and parses p's policies from IAM.
+func (s *PoliciesFromIAM) read(p auth.Principal) ([]*iampolicy.Policy, error) {
 	var (
 		docs []iam.Document
 		ok   bool
 	)
-	switch {
-	case p.Kind == auth.KindAssumedRole && p.RoleARN != "":
-		docs, _, ok = s.IAM.RolePolicies(p.RoleARN)
-	case p.Kind == auth.KindUser:
+	if p.Kind == auth.KindUser {
 		docs, _, ok = s.IAM.UserPolicies(p.ARN)
+	} else {
+		docs, _, ok = s.IAM.RolePolicies(p.RoleARN)
 	}
 	if !ok {
 		return nil, nil

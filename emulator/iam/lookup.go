@@ -12,6 +12,10 @@ type Document struct {
 	JSON string
 }
 
+// Generation changes with every change of IAM's state: the policies of a
+// role or user read at one generation hold until it changes.
+func (s *Service) Generation() uint64 { return s.generation.Load() }
+
 // RoleID returns the unique id (AROA…) of the role with this ARN.
 func (s *Service) RoleID(arn string) (string, bool) {
 	s.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apidriven/api-driven/emulator/auth"
@@ -39,6 +40,9 @@ type Service struct {
 	mu       sync.Mutex
 	st       state
 	handlers map[string]handler
+	// generation counts the mutations of st (every one is saved): what
+	// was read from IAM at one generation holds until it changes.
+	generation atomic.Uint64
 
 	usedMu   sync.Mutex
 	lastUsed map[string]lastUse // by access key id; kept in memory only
@@ -243,6 +247,7 @@ func (st *state) normalize() {
 // snapshot cannot be written, the state goes back to the one last saved,
 // so the change is not applied, and the caller gets IAM's 500.
 func (s *Service) save() error {
+	defer s.generation.Add(1) // applied or reverted, st was touched
 	err := s.opts.Store.Save(snapshotName, &s.st)
 	if err == nil {
 		return nil
