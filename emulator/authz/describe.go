@@ -2,7 +2,6 @@ package authz
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,8 +18,8 @@ func (g *Gate) describe(r *http.Request, p auth.Principal, call *Call) *protocol
 	account := p.Account
 	switch call.Service {
 	case "ec2", "iam", "sts":
-		params, ok := queryParams(r)
-		if !ok || params.Get("Action") == "" {
+		params, perr := protocol.ParseQuery(r)
+		if perr != nil || params.Get("Action") == "" {
 			return nil // the service reports the malformed call itself
 		}
 		action := params.Get("Action")
@@ -61,28 +60,6 @@ func (g *Gate) withTags(service string, arns []string) []Resource {
 		out = append(out, res)
 	}
 	return out
-}
-
-// queryParams reads a Query call's parameters (URL and form body) and
-// rewinds the body for the service.
-func queryParams(r *http.Request) (url.Values, bool) {
-	params := r.URL.Query()
-	if r.Body == nil || r.Method == http.MethodGet {
-		return params, true
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, protocol.MaxQueryBody+1))
-	rewound := auth.Rewind(r)
-	if err != nil || !rewound || len(body) > protocol.MaxQueryBody {
-		return nil, false
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return nil, false
-	}
-	for k, v := range form {
-		params[k] = append(params[k], v...)
-	}
-	return params, true
 }
 
 // instanceActions act on the instances named by InstanceId.N.

@@ -51,9 +51,38 @@ type QueryHandler interface {
 	HandleQuery(ctx context.Context, req *QueryRequest) (any, error)
 }
 
+// queryMemo keeps a request's parsed parameters: its authorization and its
+// service then read and parse the body once.
+type queryMemo struct {
+	done   bool
+	params url.Values
+	err    *Error
+}
+
+type queryMemoKey struct{}
+
+// WithQueryMemo returns ctx in which ParseQuery parses a request once and
+// hands every later caller the same (read-only) parameters.
+func WithQueryMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, queryMemoKey{}, &queryMemo{})
+}
+
 // ParseQuery reads a Query-protocol request: form-encoded body (POST) merged
-// with the URL query string (GET).
+// with the URL query string (GET). Under WithQueryMemo, only the first call
+// reads the body.
 func ParseQuery(r *http.Request) (url.Values, *Error) {
+	m, _ := r.Context().Value(queryMemoKey{}).(*queryMemo)
+	if m != nil && m.done {
+		return m.params, m.err
+	}
+	params, err := parseQuery(r)
+	if m != nil {
+		m.done, m.params, m.err = true, params, err
+	}
+	return params, err
+}
+
+func parseQuery(r *http.Request) (url.Values, *Error) {
 	count := paramCount(r.URL.RawQuery)
 	if count > MaxQueryParams {
 		return nil, tooManyParams(count)
