@@ -306,3 +306,20 @@ func execOn(t *testing.T, f *fixture, api, stage, path string, body []byte, head
 	defer func() { f.api = saved }()
 	return f.exec(t, "GET", stage, path, body, header)
 }
+
+// A request template whose output is not JSON never reaches the function:
+// Lambda would refuse it, and the caller gets API Gateway's 502.
+func TestAWSIntegrationTemplateMustRenderJSON(t *testing.T) {
+	f := newFixture(t)
+	id := f.resource(t, "/raw")
+	base := "/restapis/" + f.api + "/resources/" + id + "/methods/POST"
+	ctl(t, f.s, "PUT", base, map[string]any{"authorizationType": "NONE"})
+	ctl(t, f.s, "PUT", base+"/integration", map[string]any{"type": "AWS", "httpMethod": "POST", "uri": testLambdaURI,
+		"requestTemplates": map[string]string{"application/json": `name=$input.path('$.name')`}})
+	ctl(t, f.s, "POST", "/restapis/"+f.api+"/deployments", map[string]any{"stageName": "prod"})
+	before := f.inv.count()
+	rec := f.exec(t, "POST", "prod", "/raw", []byte(`{"name":"Rex"}`), http.Header{"Content-Type": {"application/json"}})
+	if rec.Code != http.StatusBadGateway || f.inv.count() != before {
+		t.Fatalf("HTTP %d %s after %d invocations, want 502 and none", rec.Code, rec.Body, f.inv.count()-before)
+	}
+}

@@ -77,6 +77,13 @@ func (s *Service) serveAWS(w http.ResponseWriter, r *http.Request, x *execution,
 		writeExecError(w, eerr)
 		return
 	}
+	// Lambda takes JSON only; the events API Gateway encodes itself are,
+	// a mapping template's output is checked here.
+	if len(payload) > 0 && !json.Valid(payload) {
+		x.log.Warn("apigateway: Lambda invocation failed", "function", fn, "err", "the request template's output is not JSON: Lambda refuses it (InvalidRequestContentException)")
+		writeExecError(w, errBadGateway)
+		return
+	}
 	out, fnErr, eerr := s.callLambda(r.Context(), x, region, fn, payload, x.sourceARN(region))
 	if eerr != nil {
 		writeExecError(w, eerr)
