@@ -199,30 +199,20 @@ func (s *Service) markFailed(fn runtime.Function, hexSum string, cause error) *p
 	return errNotActive(failed.status(s.now(), s.opts.TransitionDelay))
 }
 
-// execute runs one invocation: unpacks code if needed, reports a missing
-// bootstrap the way AWS does (a function error, not an API error) and
-// hands the rest to the runtime manager.
+// execute runs one invocation: it hands it to the runtime manager, which
+// runs it on a warm process or, for a cold start, first has the code made
+// ready (prepareCode).
 func (s *Service) execute(ctx context.Context, fn runtime.Function, payload []byte, opts runtime.InvokeOptions) (*runtime.Result, error) {
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
-	hexSum := filepath.Base(fn.CodeDir)
-	if _, err := s.ensureCode(fn.Region, fn.Name, hexSum); err != nil {
-		var unusable unusableCodeError
-		if errors.As(err, &unusable) {
-			return nil, s.markFailed(fn, hexSum, err)
-		}
-		return nil, serviceError(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(fn.LogPath), 0o755); err != nil {
-		return nil, serviceError(fmt.Errorf("failed to create log dir: %w", err))
-	}
-	if !hasBootstrap(fn.CodeDir) {
-		return invalidEntrypoint(fn), nil
-	}
 	if s.opts.Runtime == nil {
+		if res, err := s.prepareCode(fn, protocol.RequestID()); res != nil || err != nil {
+			return res, err
+		}
 		return nil, serviceError(errNoRuntime)
 	}
+	opts.BeforeStart = func(requestID string) (*runtime.Result, error) { return s.prepareCode(fn, requestID) }
 	res, err := s.opts.Runtime.InvokeWith(ctx, fn, payload, opts)
 	if err != nil {
 		var perr *protocol.Error
@@ -240,10 +230,30 @@ func (s *Service) execute(ctx context.Context, fn runtime.Function, payload []by
 	return res, nil
 }
 
+// prepareCode makes fn's code ready before a process starts: it unpacks it
+// again if needed and reports a missing bootstrap the way AWS does (a
+// function error, not an API error).
+func (s *Service) prepareCode(fn runtime.Function, requestID string) (*runtime.Result, error) {
+	hexSum := filepath.Base(fn.CodeDir)
+	if _, err := s.ensureCode(fn.Region, fn.Name, hexSum); err != nil {
+		var unusable unusableCodeError
+		if errors.As(err, &unusable) {
+			return nil, s.markFailed(fn, hexSum, err)
+		}
+		return nil, serviceError(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(fn.LogPath), 0o755); err != nil {
+		return nil, serviceError(fmt.Errorf("failed to create log dir: %w", err))
+	}
+	if !hasBootstrap(fn.CodeDir) {
+		return invalidEntrypoint(fn, requestID), nil
+	}
+	return nil, nil
+}
+
 // invalidEntrypoint is what AWS answers when the package has no executable
 // bootstrap: the upload was accepted, the invocation fails.
-func invalidEntrypoint(fn runtime.Function) *runtime.Result {
-	id := protocol.RequestID()
+func invalidEntrypoint(fn runtime.Function, id string) *runtime.Result {
 	msg := fmt.Sprintf("RequestId: %s Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]", id)
 	tail := fmt.Sprintf("INIT_REPORT Init Duration: 0.00 ms Phase: init Status: error Error Type: Runtime.InvalidEntrypoint\n%s\n", msg)
 	if f, err := os.OpenFile(fn.LogPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {

@@ -237,3 +237,41 @@ func TestAPIGatewayProxyEvent(t *testing.T) {
 		t.Errorf("probe saw event %+v", ev)
 	}
 }
+
+// BeforeStart prepares cold starts only: a warm process takes the next
+// invocation without it, and a Result it returns ends the invocation
+// without starting any process.
+func TestBeforeStartRunsOnColdStartsOnly(t *testing.T) {
+	m := newManager(t, runtime.Config{})
+	fn := probeFunction(t, "before-start")
+	payload, err := json.Marshal(lambdatest.ProbeCommand{Log: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	opts := runtime.InvokeOptions{BeforeStart: func(id string) (*runtime.Result, error) {
+		ids = append(ids, id)
+		return nil, nil
+	}}
+	var results []*runtime.Result
+	for range 2 {
+		res, err := m.InvokeWith(ctx(t), fn, payload, opts)
+		if err != nil || res.FunctionError != "" {
+			t.Fatalf("invoke: %v %s", err, res.Payload)
+		}
+		results = append(results, res)
+	}
+	if len(ids) != 1 || ids[0] != results[0].RequestID {
+		t.Fatalf("BeforeStart ran for %v, want once, for the cold start %s", ids, results[0].RequestID)
+	}
+
+	refused := &runtime.Result{Payload: []byte(`{"errorType":"Runtime.InvalidEntrypoint"}`), FunctionError: "Unhandled", ErrorType: "Runtime.InvalidEntrypoint"}
+	other := probeFunction(t, "refused")
+	res, err := m.InvokeWith(ctx(t), other, payload, runtime.InvokeOptions{BeforeStart: func(string) (*runtime.Result, error) { return refused, nil }})
+	if err != nil || res != refused {
+		t.Fatalf("refused start: %+v, %v", res, err)
+	}
+	if again := invoke(t, m, other, lambdatest.ProbeCommand{}); again.InitDuration <= 0 {
+		t.Fatalf("the next invocation was warm (InitDuration %v): a refused start must leave no process", again.InitDuration)
+	}
+}

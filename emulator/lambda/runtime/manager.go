@@ -143,6 +143,11 @@ type InvokeOptions struct {
 	// written (in order) just after the answer, off the caller's path,
 	// which is what API Gateway's proxy calls need.
 	Tail bool
+	// BeforeStart runs before a process is started for this invocation (a
+	// cold start, never when a warm process takes it), to make its code
+	// ready: a Result ends the invocation with it (an unusable bootstrap,
+	// say), an error fails the call.
+	BeforeStart func(requestID string) (*Result, error)
 }
 
 // InvokeWith is Invoke with options.
@@ -193,7 +198,16 @@ func (m *Manager) run(ctx context.Context, p *pool, fn Function, id string, payl
 	for range attempts {
 		inv := newInvocation(id, fn, payload)
 		inv.wantTail, inv.span = opts.Tail, span
-		sb, err := p.acquire(ctx, fn, inv.tail)
+		var before func() (*Result, error)
+		if opts.BeforeStart != nil {
+			before = func() (*Result, error) { return opts.BeforeStart(id) }
+		}
+		sb, refused, err := p.acquire(ctx, fn, inv.tail, before)
+		if refused != nil {
+			span.Ran(trace.Run{Cold: true, ErrorType: refused.ErrorType})
+			span.Logged(refused.LogTail, 0)
+			return refused, nil
+		}
 		var ee *entrypointError
 		if errors.As(err, &ee) {
 			return m.failedStart(inv, ee), nil

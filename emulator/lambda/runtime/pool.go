@@ -22,24 +22,28 @@ type pool struct {
 }
 
 // acquire takes a slot (queueing while all are busy) and returns a warm
-// process of fn's revision or starts a new one.
-func (p *pool) acquire(ctx context.Context, fn Function, initTail *tail) (*sandbox, error) {
+// process of fn's revision or, after beforeStart (nil: none) let it, starts
+// a new one. A Result from beforeStart is returned as refused.
+func (p *pool) acquire(ctx context.Context, fn Function, initTail *tail, beforeStart func() (*Result, error)) (sb *sandbox, refused *Result, err error) {
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	case <-p.m.closing:
-		return nil, ErrClosed
+		return nil, nil, ErrClosed
 	}
-	sb, err := p.warm(fn)
-	if sb == nil && err == nil {
+	sb, err = p.warm(fn)
+	if sb == nil && err == nil && beforeStart != nil {
+		refused, err = beforeStart()
+	}
+	if sb == nil && err == nil && refused == nil {
 		sb, err = p.start(fn, initTail)
 	}
-	if err != nil {
+	if err != nil || refused != nil {
 		<-p.slots
-		return nil, err
+		return nil, refused, err
 	}
-	return sb, nil
+	return sb, nil, nil
 }
 
 // warm pops an idle process of fn's revision, retiring older ones.
