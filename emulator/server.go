@@ -40,8 +40,14 @@ type Config struct {
 	Addr string
 	// DataDir persists state across restarts; empty keeps it in memory.
 	DataDir string
-	// TransitionDelay is how long EC2 and Lambda transitional states last.
+	// TransitionDelay is how long EC2 transitional states and a new Lambda
+	// function's Pending last.
 	TransitionDelay time.Duration
+	// LambdaUpdateDelay is how long a Lambda function's LastUpdateStatus
+	// stays InProgress after an update of its code or configuration: short,
+	// so that an edit-save loop (`go tool mage watch`) waits little, and
+	// above zero, so that clients' waiters see it.
+	LambdaUpdateDelay time.Duration
 	// WorkDir holds unpacked function code and function logs; defaults to
 	// DataDir/lambda, or a temp dir in memory mode.
 	WorkDir string
@@ -160,7 +166,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.sts = sts.New(s.iam, s.credentials)
 	s.runtime = runtime.NewManager(runtime.Config{Logger: s.log, Credentials: sandboxIssuer{s}, User: user})
-	if s.lambda, err = lambda.New(lambda.Options{Store: st, Roles: s.iam, Runtime: s.runtime, TransitionDelay: cfg.TransitionDelay, WorkDir: workDir, CodeDir: codeDir}); err != nil {
+	if s.lambda, err = lambda.New(lambda.Options{Store: st, Roles: s.iam, Runtime: s.runtime, TransitionDelay: cfg.TransitionDelay, UpdateDelay: cfg.LambdaUpdateDelay, WorkDir: workDir, CodeDir: codeDir}); err != nil {
 		s.shutdownServices()
 		return nil, fmt.Errorf("failed to load lambda state: %w", err)
 	}

@@ -20,6 +20,10 @@ import (
 	"github.com/apidriven/api-driven/emulator/trace"
 )
 
+// DefaultLambdaUpdateDelay is how long a Lambda update stays InProgress by
+// default: enough for waiters to see it, little for a save to wait on.
+const DefaultLambdaUpdateDelay = 200 * time.Millisecond
+
 // Run parses args (and AWSEMU_* variables) and serves until ctx is done.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("awsemu", flag.ContinueOnError)
@@ -27,6 +31,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", envOr("AWSEMU_ADDR", emulator.DefaultAddr), "listen address (env AWSEMU_ADDR)")
 	dataDir := fs.String("data-dir", os.Getenv("AWSEMU_DATA_DIR"), "persist state here; empty keeps it in memory (env AWSEMU_DATA_DIR)")
 	delay := fs.Duration("transition-delay", envDuration("AWSEMU_TRANSITION_DELAY", time.Second), "how long EC2 pending/stopping and Lambda Pending last (env AWSEMU_TRANSITION_DELAY)")
+	updateDelay := fs.Duration("lambda-update-delay", envDuration("AWSEMU_LAMBDA_UPDATE_DELAY", DefaultLambdaUpdateDelay), "how long a Lambda function's LastUpdateStatus stays InProgress after an update; at most -transition-delay unless set (env AWSEMU_LAMBDA_UPDATE_DELAY)")
 	ec2Containers := fs.Bool("ec2-containers", envBool("AWSEMU_EC2_CONTAINERS"), "run EC2 instances of container AMIs (local Docker images labelled io.github.apidriven.ami=true) as real containers; needs Docker (env AWSEMU_EC2_CONTAINERS=1)")
 	ec2Network := fs.String("ec2-container-network", envOr("AWSEMU_EC2_CONTAINER_NETWORK", "bridge"), "Docker network of -ec2-containers instances (env AWSEMU_EC2_CONTAINER_NETWORK)")
 	traceRing := fs.Int("trace-ring", envInt("AWSEMU_TRACE_RING", trace.DefaultCapacity), "how many stage-URL requests keep their trace for the console and `go tool mage trace`; 0 turns tracing off (env AWSEMU_TRACE_RING)")
@@ -40,6 +45,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	*updateDelay = lambdaUpdateDelay(*updateDelay, *delay, flagSet(fs, "lambda-update-delay", "AWSEMU_LAMBDA_UPDATE_DELAY"))
 	if *traceRing < 0 {
 		return fmt.Errorf("invalid -trace-ring %d: use a number of requests, or 0 to turn tracing off", *traceRing)
 	}
@@ -56,7 +62,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	start := time.Now()
 	cfg := emulator.Config{
-		Addr: *addr, DataDir: *dataDir, TransitionDelay: *delay, Logger: logger,
+		Addr: *addr, DataDir: *dataDir, TransitionDelay: *delay, LambdaUpdateDelay: *updateDelay, Logger: logger,
 		EC2Containers: *ec2Containers, EC2ContainerNetwork: *ec2Network, TraceRing: *traceRing,
 		EnforceIAM: *enforceIAM, IAMSoftMode: *iamSoft,
 	}
@@ -140,4 +146,22 @@ func envDuration(key string, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+// lambdaUpdateDelay is the update delay to use: as given, else the default
+// but never longer than the transition delay (-transition-delay 0 makes
+// everything instant).
+func lambdaUpdateDelay(update, transition time.Duration, given bool) time.Duration {
+	if given {
+		return update
+	}
+	return min(update, transition)
+}
+
+// flagSet reports whether the flag name was given, on the command line or
+// in its environment variable.
+func flagSet(fs *flag.FlagSet, name, env string) bool {
+	set := os.Getenv(env) != ""
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

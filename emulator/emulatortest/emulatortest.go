@@ -41,9 +41,10 @@ func WithDataDir(dir string) Option {
 	}
 }
 
-// WithTransitionDelay sets the EC2/Lambda transition delay (0 by default in tests).
+// WithTransitionDelay sets the EC2/Lambda transition delays, Lambda
+// updates' included (0 by default in tests).
 func WithTransitionDelay(d time.Duration) Option {
-	return func(c *emulator.Config) { c.TransitionDelay = d }
+	return func(c *emulator.Config) { c.TransitionDelay, c.LambdaUpdateDelay = d, d }
 }
 
 // WithEnforceIAM turns strict mode on: every call must be signed by known

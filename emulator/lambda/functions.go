@@ -350,7 +350,7 @@ func (s *Service) updateCode(w http.ResponseWriter, r *http.Request, region stri
 // checkUpdatable refuses a change while the previous one has not settled,
 // and a change based on a stale RevisionId; callers hold s.mu.
 func (s *Service) checkUpdatable(f *function, revisionID string) error {
-	if f.status(s.now(), s.opts.TransitionDelay).LastUpdateStatus == "InProgress" {
+	if f.status(s.now(), s.delays()).LastUpdateStatus == "InProgress" {
 		return errUpdateInProgress(f.arn())
 	}
 	if revisionID != "" && revisionID != f.RevisionID {

@@ -138,7 +138,7 @@ func (s *Service) prepare(region string, rf ref) (runtime.Function, error) {
 		return runtime.Function{}, err
 	}
 	f := t.pick()
-	if st := f.status(s.now(), s.opts.TransitionDelay); st.State != "Active" {
+	if st := f.status(s.now(), s.delays()); st.State != "Active" {
 		return runtime.Function{}, errNotActive(st)
 	}
 	fn := runtime.Function{
@@ -196,7 +196,7 @@ func (s *Service) markFailed(fn runtime.Function, hexSum string, cause error) *p
 	if failed == nil {
 		return serviceError(cause) // the code changed meanwhile
 	}
-	return errNotActive(failed.status(s.now(), s.opts.TransitionDelay))
+	return errNotActive(failed.status(s.now(), s.delays()))
 }
 
 // execute runs one invocation: it hands it to the runtime manager, which

@@ -62,7 +62,7 @@ type loggingConfig struct {
 }
 
 func (s *Service) configuration(f *function, now time.Time) functionConfiguration {
-	st := f.status(now, s.opts.TransitionDelay)
+	st := f.status(now, s.delays())
 	c := functionConfiguration{
 		FunctionName:               f.Name,
 		FunctionArn:                f.arn(),

@@ -24,8 +24,11 @@ type Options struct {
 	Store   *store.Store
 	Roles   RoleLookup
 	Runtime *runtime.Manager
-	// TransitionDelay is how long a function stays Pending / InProgress.
+	// TransitionDelay is how long a new function stays Pending.
 	TransitionDelay time.Duration
+	// UpdateDelay is how long LastUpdateStatus stays InProgress after an
+	// update of the code or the configuration.
+	UpdateDelay time.Duration
 	// WorkDir holds unpacked code and function logs (a temp dir when empty).
 	WorkDir string
 	// CodeDir, when set, holds the unpacked code instead of WorkDir: a

@@ -105,26 +105,31 @@ type status struct {
 	LastUpdateStatus, LastUpdateStatusReason, LastUpdateStatusReasonCode string
 }
 
-func (f *function) status(now time.Time, delay time.Duration) status {
+// delays are how long a creation stays Pending and an update InProgress.
+type delays struct{ create, update time.Duration }
+
+func (s *Service) delays() delays { return delays{s.opts.TransitionDelay, s.opts.UpdateDelay} }
+
+func (f *function) status(now time.Time, d delays) status {
 	if f.Failure != nil {
 		// The failure was found after the last update had settled, so that
 		// update keeps its outcome (and a configuration change still waits
 		// as usual).
-		st := f.settled(now, delay)
+		st := f.settled(now, d)
 		st.State, st.StateReason, st.StateReasonCode = "Failed", f.Failure.Reason, f.Failure.Code
 		return st
 	}
-	return f.settled(now, delay)
+	return f.settled(now, d)
 }
 
-func (f *function) settled(now time.Time, delay time.Duration) status {
-	if now.Before(f.Created.Add(delay)) {
+func (f *function) settled(now time.Time, d delays) status {
+	if now.Before(f.Created.Add(d.create)) {
 		return status{
 			State: "Pending", StateReason: "The function is being created.", StateReasonCode: "Creating",
 			LastUpdateStatus: "InProgress", LastUpdateStatusReason: "The function is being created.", LastUpdateStatusReasonCode: "Creating",
 		}
 	}
-	if !f.Updated.IsZero() && now.Before(f.Updated.Add(delay)) {
+	if !f.Updated.IsZero() && now.Before(f.Updated.Add(d.update)) {
 		return status{
 			State: "Active", LastUpdateStatus: "InProgress",
 			LastUpdateStatusReason: "The function is being created.", LastUpdateStatusReasonCode: "Creating",

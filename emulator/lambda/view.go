@@ -42,7 +42,7 @@ func (s *Service) Functions() []FunctionView {
 	for _, f := range s.functions {
 		v := FunctionView{
 			Name: f.Name, ARN: f.arn(), Region: f.Region, Runtime: f.Runtime, Handler: f.Handler, Role: f.Role,
-			MemoryMB: f.MemorySize, TimeoutSec: f.Timeout, State: f.status(now, s.opts.TransitionDelay).State,
+			MemoryMB: f.MemorySize, TimeoutSec: f.Timeout, State: f.status(now, s.delays()).State,
 			CodeSize: f.CodeSize, LastModified: f.LastModified.UTC(), Versions: []string{latest},
 		}
 		for _, pv := range f.Versions {
