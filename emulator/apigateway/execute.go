@@ -1,7 +1,6 @@
 package apigateway
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -205,7 +204,8 @@ func (s *Service) invokeLambda(w http.ResponseWriter, r *http.Request, x *execut
 		writeExecError(w, errInternal)
 		return
 	}
-	payload, err := json.Marshal(buildEvent(r, x, body))
+	ev := buildEvent(r, x, body)
+	payload, err := ev.appendJSON(make([]byte, 0, 2048+len(body)*4/3))
 	if err != nil {
 		log.Error("apigateway: failed to encode the proxy event", "err", err)
 		writeExecError(w, errInternal)
