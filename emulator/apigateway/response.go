@@ -25,6 +25,15 @@ var proxyResponseFields = map[string]bool{"statusCode": true, "headers": true, "
 
 // parseProxyResponse validates a function's reply as API Gateway does.
 func parseProxyResponse(out []byte) (*proxyResponse, error) {
+	if resp, ok := scanProxyResponse(out); ok {
+		return resp, nil
+	}
+	return decodeProxyResponse(out)
+}
+
+// decodeProxyResponse is parseProxyResponse for any reply, saying what is
+// wrong with a malformed one.
+func decodeProxyResponse(out []byte) (*proxyResponse, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(out, &fields); err != nil || fields == nil {
 		return nil, errors.New("the reply is not a JSON object")
