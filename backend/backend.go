@@ -60,7 +60,7 @@ func FromEnv(ctx context.Context, root string, st *status.Status) (Provider, err
 // stopped), or a free port (the embedded emulator).
 func Select(ctx context.Context, s Settings) (Provider, error) {
 	emb := embedded.New(embedded.Options{Root: s.Root, StateDir: s.StateDir, Endpoint: s.Endpoint, Region: s.Region,
-		TransitionDelay: s.TransitionDelay, EC2Containers: s.EC2Containers, IAM: s.IAM, AllowRemote: s.AllowRemote, DockerTarget: s.Target == "docker", ReadyTimeout: s.ReadyTimeout, Status: s.Status})
+		TransitionDelay: s.TransitionDelay, EC2Containers: s.EC2Containers, IAM: s.IAM, AllowRemote: s.AllowRemote, PublicPort: s.PublicPort, DockerTarget: s.Target == "docker", ReadyTimeout: s.ReadyTimeout, Status: s.Status})
 	ls := localstack.New(localstack.Options{Root: s.Root, StateDir: s.StateDir, Endpoint: s.Endpoint, Region: s.Region,
 		Image: s.LocalStackImage, AuthToken: s.LocalStackToken, UseCLI: s.LocalStackCLI, LambdaArch: s.LambdaArch,
 		ExtraEnv: localStackEnv(s), DockerSocket: HostDockerSocket(), OwnEmulator: emb.Started, ReadyTimeout: s.ReadyTimeout, Status: s.Status})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +38,10 @@ type Settings struct {
 	IAMAsked bool
 	// AllowRemote (APIDRIVEN_ALLOW_REMOTE=1, never recorded): the
 	// embedded emulator may listen beyond loopback.
-	AllowRemote     bool
+	AllowRemote bool
+	// PublicPort (APIDRIVEN_PUBLIC_PORT): the embedded emulator's public
+	// data-plane port; "" is the endpoint's port + 1.
+	PublicPort      string
 	LocalStackImage string
 	LocalStackToken string
 	LocalStackCLI   bool
@@ -56,8 +60,9 @@ func (s Settings) Sticky() sticky.Settings {
 	}
 	st := sticky.Settings{Backend: s.Backend, Endpoint: s.Endpoint, Region: s.Region, Target: s.Target,
 		EC2Containers: s.EC2Containers, LocalStackInstall: install}
-	if s.Backend != "aws" && s.Backend != "localstack" { // a mode of this project's emulator only
+	if s.Backend != "aws" && s.Backend != "localstack" { // modes of this project's emulator only
 		st.EnforceIAM, st.IAMSoftMode = s.IAM.Enforce, s.IAM.Soft
+		st.PublicPort = s.PublicPort
 	}
 	return st
 }
@@ -131,6 +136,11 @@ func SettingsFromEnv(root string, st *status.Status) (Settings, error) {
 	if s.Backend != "aws" && s.Endpoint == "" {
 		s.Endpoint = probe.DefaultEndpoint
 	}
+	if s.PublicPort = v.get("APIDRIVEN_PUBLIC_PORT", ""); s.PublicPort != "" {
+		if err := checkPublicPort(s.PublicPort, s.Endpoint, s.Source("APIDRIVEN_PUBLIC_PORT")); err != nil {
+			return s, err
+		}
+	}
 	if s.Endpoint != "" {
 		if _, _, err := probe.HostPort(s.Endpoint); err != nil {
 			return s, err
@@ -182,6 +192,8 @@ func (s Settings) announce() {
 			val = "1"
 		case "APIDRIVEN_LOCALSTACK_INSTALL":
 			val = "cli"
+		case "APIDRIVEN_PUBLIC_PORT":
+			val = s.PublicPort
 		}
 		kv = append(kv, key+"="+val)
 	}
@@ -204,6 +216,7 @@ func merge(r sticky.Settings) *values {
 	rec := map[string]string{
 		"APIDRIVEN_BACKEND": r.Backend, "AWS_ENDPOINT_URL": r.Endpoint, "AWS_REGION": r.Region,
 		"APIDRIVEN_TARGET": r.Target, "APIDRIVEN_LOCALSTACK_INSTALL": r.LocalStackInstall,
+		"APIDRIVEN_PUBLIC_PORT": r.PublicPort,
 	}
 	for key, on := range map[string]bool{"APIDRIVEN_EC2_CONTAINERS": r.EC2Containers, "ENFORCE_IAM": r.EnforceIAM, "IAM_SOFT_MODE": r.IAMSoftMode} {
 		if on {
@@ -218,15 +231,18 @@ func merge(r sticky.Settings) *values {
 	}
 	switch backend {
 	case "aws": // real AWS has no endpoint, no docker target, no emulator modes
-		drop("AWS_ENDPOINT_URL", "APIDRIVEN_TARGET", "APIDRIVEN_EC2_CONTAINERS", "APIDRIVEN_LOCALSTACK_INSTALL", "ENFORCE_IAM", "IAM_SOFT_MODE")
-	case "localstack": // LocalStack reads its own ENFORCE_IAM
-		drop("APIDRIVEN_EC2_CONTAINERS", "ENFORCE_IAM", "IAM_SOFT_MODE")
+		drop("AWS_ENDPOINT_URL", "APIDRIVEN_TARGET", "APIDRIVEN_EC2_CONTAINERS", "APIDRIVEN_LOCALSTACK_INSTALL", "ENFORCE_IAM", "IAM_SOFT_MODE", "APIDRIVEN_PUBLIC_PORT")
+	case "localstack": // LocalStack reads its own ENFORCE_IAM, and has no public port
+		drop("APIDRIVEN_EC2_CONTAINERS", "ENFORCE_IAM", "IAM_SOFT_MODE", "APIDRIVEN_PUBLIC_PORT")
 	case "embedded":
 		drop("APIDRIVEN_LOCALSTACK_INSTALL")
 	}
 	if strings.EqualFold(rec["APIDRIVEN_BACKEND"], "aws") &&
 		(set("AWS_ENDPOINT_URL") || strings.EqualFold(os.Getenv("APIDRIVEN_TARGET"), "docker") || set("APIDRIVEN_EC2_CONTAINERS")) {
 		drop("APIDRIVEN_BACKEND")
+	}
+	if set("AWS_ENDPOINT_URL") {
+		drop("APIDRIVEN_PUBLIC_PORT") // it follows the new endpoint unless set too
 	}
 	if on, _ := parseBool("", os.Getenv("APIDRIVEN_EC2_CONTAINERS")); on {
 		if strings.EqualFold(rec["APIDRIVEN_TARGET"], "docker") {
@@ -259,6 +275,19 @@ func (v *values) get(key, def string) string {
 		return r
 	}
 	return def
+}
+
+// checkPublicPort refuses a public port that is not a port, or that is the
+// port of the AWS APIs, which must never be published.
+func checkPublicPort(port, endpoint, source string) error {
+	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+		return status.WithFix(fmt.Errorf("invalid APIDRIVEN_PUBLIC_PORT %q%s", port, source), "use a port number such as 4567")
+	}
+	if _, p, err := probe.HostPort(endpoint); err == nil && p == port {
+		return status.WithFix(fmt.Errorf("APIDRIVEN_PUBLIC_PORT %s%s is the port of the AWS APIs (%s): the public port serves the stage URLs only", port, source, endpoint),
+			"use another port, or unset APIDRIVEN_PUBLIC_PORT for the next one")
+	}
+	return nil
 }
 
 // parseBool reads an on/off variable ("" is off).

@@ -20,12 +20,12 @@ import (
 func TestRecordedSettings(t *testing.T) {
 	keys := []string{"APIDRIVEN_BACKEND", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "APIDRIVEN_TARGET",
 		"APIDRIVEN_EC2_CONTAINERS", "APIDRIVEN_LOCALSTACK_INSTALL", "APIDRIVEN_LAMBDA_ARCH", "APIDRIVEN_UP_TIMEOUT", "APIDRIVEN_TRANSITION_DELAY",
-		"ENFORCE_IAM", "IAM_SOFT_MODE"}
+		"ENFORCE_IAM", "IAM_SOFT_MODE", "APIDRIVEN_PUBLIC_PORT"}
 	tests := []struct {
 		name     string
 		rec      *sticky.Settings
 		env      map[string]string
-		want     Settings // Backend, Endpoint, Region, Target, EC2Containers, IAM, LocalStackCLI compared
+		want     Settings // Backend, Endpoint, Region, Target, EC2Containers, IAM, LocalStackCLI, PublicPort compared
 		recorded []string
 		errPart  string
 	}{
@@ -78,6 +78,21 @@ func TestRecordedSettings(t *testing.T) {
 		{name: "explicit contradictions are still errors",
 			env: map[string]string{"APIDRIVEN_BACKEND": "localstack", "APIDRIVEN_EC2_CONTAINERS": "1"}, errPart: "needs this project's emulator"},
 		{name: "a bad mode value", env: map[string]string{"APIDRIVEN_EC2_CONTAINERS": "maybe"}, errPart: `invalid APIDRIVEN_EC2_CONTAINERS "maybe"`},
+		{name: "the public port sticks",
+			rec:      &sticky.Settings{Endpoint: "http://127.0.0.1:4599", PublicPort: "4700"},
+			want:     Settings{Backend: "auto", Endpoint: "http://127.0.0.1:4599", Region: "us-east-1", Target: "ec2", PublicPort: "4700"},
+			recorded: []string{"AWS_ENDPOINT_URL", "APIDRIVEN_PUBLIC_PORT"}},
+		{name: "a new endpoint drops a recorded public port",
+			rec:  &sticky.Settings{Endpoint: "http://127.0.0.1:4599", PublicPort: "4700"},
+			env:  map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4700"},
+			want: Settings{Backend: "auto", Endpoint: "http://127.0.0.1:4700", Region: "us-east-1", Target: "ec2"}},
+		{name: "localstack drops a recorded public port",
+			rec:  &sticky.Settings{PublicPort: "4700"},
+			env:  map[string]string{"APIDRIVEN_BACKEND": "localstack"},
+			want: Settings{Backend: "localstack", Endpoint: "http://localhost:4566", Region: "us-east-1", Target: "ec2"}},
+		{name: "a public port that is not a port", env: map[string]string{"APIDRIVEN_PUBLIC_PORT": "http"}, errPart: `invalid APIDRIVEN_PUBLIC_PORT "http"`},
+		{name: "the AWS APIs' port is never the public one",
+			env: map[string]string{"APIDRIVEN_PUBLIC_PORT": "4566"}, errPart: "APIDRIVEN_PUBLIC_PORT 4566 is the port of the AWS APIs (http://localhost:4566)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,9 +116,9 @@ func TestRecordedSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := Settings{Backend: s.Backend, Endpoint: s.Endpoint, Region: s.Region, Target: s.Target, EC2Containers: s.EC2Containers, IAM: s.IAM, LocalStackCLI: s.LocalStackCLI}
+			got := Settings{Backend: s.Backend, Endpoint: s.Endpoint, Region: s.Region, Target: s.Target, EC2Containers: s.EC2Containers, IAM: s.IAM, LocalStackCLI: s.LocalStackCLI, PublicPort: s.PublicPort}
 			if got.Backend != tt.want.Backend || got.Endpoint != tt.want.Endpoint || got.Region != tt.want.Region || got.Target != tt.want.Target ||
-				got.EC2Containers != tt.want.EC2Containers || got.IAM != tt.want.IAM || got.LocalStackCLI != tt.want.LocalStackCLI {
+				got.EC2Containers != tt.want.EC2Containers || got.IAM != tt.want.IAM || got.LocalStackCLI != tt.want.LocalStackCLI || got.PublicPort != tt.want.PublicPort {
 				t.Errorf("settings = %+v, want %+v", got, tt.want)
 			}
 			gotRec, wantRec := slices.Sorted(slices.Values(s.Recorded)), slices.Sorted(slices.Values(tt.recorded))
@@ -143,7 +158,7 @@ func TestRecordedSettingsUnreadable(t *testing.T) {
 // Save then Load round-trips, atomically (no temporary file left).
 func TestStickyRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	want := sticky.Settings{Backend: "embedded", Endpoint: "http://127.0.0.1:4599", Region: "us-east-1", Target: "docker", EC2Containers: true, EnforceIAM: true}
+	want := sticky.Settings{Backend: "embedded", Endpoint: "http://127.0.0.1:4599", Region: "us-east-1", Target: "docker", EC2Containers: true, EnforceIAM: true, PublicPort: "4700"}
 	if err := sticky.Save(dir, want); err != nil {
 		t.Fatal(err)
 	}
@@ -159,13 +174,14 @@ func TestStickyRoundTrip(t *testing.T) {
 	}
 }
 
-// The IAM mode is recorded for this project's emulator only: LocalStack
-// reads its own ENFORCE_IAM, and AWS always enforces.
+// The IAM mode and the public port are recorded for this project's
+// emulator only: LocalStack reads its own ENFORCE_IAM and serves stage
+// URLs on its one port, and AWS always enforces.
 func TestStickyIAMModeOfOurEmulatorOnly(t *testing.T) {
 	for backend, want := range map[string]bool{"auto": true, "embedded": true, "localstack": false, "aws": false} {
-		s := Settings{Backend: backend, IAM: probe.IAMMode{Enforce: true, Soft: true}}.Sticky()
-		if s.EnforceIAM != want || s.IAMSoftMode != want {
-			t.Errorf("backend %s records ENFORCE_IAM %v IAM_SOFT_MODE %v, want %v", backend, s.EnforceIAM, s.IAMSoftMode, want)
+		s := Settings{Backend: backend, IAM: probe.IAMMode{Enforce: true, Soft: true}, PublicPort: "4700"}.Sticky()
+		if s.EnforceIAM != want || s.IAMSoftMode != want || (s.PublicPort == "4700") != want {
+			t.Errorf("backend %s records ENFORCE_IAM %v IAM_SOFT_MODE %v APIDRIVEN_PUBLIC_PORT %q, want them: %v", backend, s.EnforceIAM, s.IAMSoftMode, s.PublicPort, want)
 		}
 	}
 }

@@ -82,7 +82,7 @@ func env(kv ...string) []string {
 	drop := map[string]bool{"APIDRIVEN_BACKEND": true, "AWS_ENDPOINT_URL": true, "AWS_PROFILE": true, "CODESPACE_NAME": true,
 		"GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN": true, "APIDRIVEN_TAG_VALUE": true, "APIDRIVEN_STAGE": true, "AWS_REGION": true,
 		"APIDRIVEN_TARGET": true, "APIDRIVEN_CONTAINER": true, "APIDRIVEN_IMAGE": true, "APIDRIVEN_CONTAINER_PORT": true,
-		"ENFORCE_IAM": true, "IAM_SOFT_MODE": true}
+		"ENFORCE_IAM": true, "IAM_SOFT_MODE": true, "APIDRIVEN_PUBLIC_PORT": true}
 	var out []string
 	for _, e := range os.Environ() {
 		if k, _, _ := strings.Cut(e, "="); !drop[k] {

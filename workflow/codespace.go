@@ -84,11 +84,11 @@ func (p *Project) publicPort(o *provision.Outputs) (string, error) {
 // embeddedPublicPort is the public port the embedded emulator gets for
 // the endpoint in force (the environment's, else the recorded one).
 func (p *Project) embeddedPublicPort() string {
-	endpoint := probe.DefaultEndpoint
+	endpoint, chosen := probe.DefaultEndpoint, ""
 	if s, err := p.settings(); err == nil && s.Endpoint != "" {
-		endpoint = s.Endpoint
+		endpoint, chosen = s.Endpoint, s.PublicPort
 	}
-	port, err := embedded.PublicPort(endpoint)
+	port, err := embedded.PublicPort(endpoint, chosen)
 	if err != nil {
 		return "4567"
 	}

@@ -274,9 +274,11 @@ func TestCodespaceFollowsTheRecordedEndpoint(t *testing.T) {
 		name    string
 		outputs *provision.Outputs
 		env     string // AWS_ENDPOINT_URL
+		public  string // the recorded APIDRIVEN_PUBLIC_PORT
 		port    string
 	}{
 		{name: "before any deploy", port: "4600"},
+		{name: "a recorded public port", public: "4700", port: "4700"},
 		{name: "deployed", outputs: &deployed, port: "4600"},
 		{name: "the environment wins over the record", env: "http://127.0.0.1:4700", port: "4701"},
 	} {
@@ -287,7 +289,7 @@ func TestCodespaceFollowsTheRecordedEndpoint(t *testing.T) {
 			t.Setenv("APIDRIVEN_BACKEND", "")
 			record := fakeGH(t, "0")
 			p, out := project(t)
-			if err := sticky.Save(p.StateDir(), sticky.Settings{Backend: "auto", Endpoint: "http://127.0.0.1:4599", Region: "us-east-1"}); err != nil {
+			if err := sticky.Save(p.StateDir(), sticky.Settings{Backend: "auto", Endpoint: "http://127.0.0.1:4599", Region: "us-east-1", PublicPort: tt.public}); err != nil {
 				t.Fatal(err)
 			}
 			if tt.outputs != nil {

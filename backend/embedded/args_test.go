@@ -9,12 +9,12 @@ import (
 )
 
 // TestArgs: the options become the emulator's flags; the public port
-// listens on loopback beside the endpoint's port.
+// listens on loopback, on the chosen port (APIDRIVEN_PUBLIC_PORT, checked
+// by the backend's settings) or beside the endpoint's port.
 func TestArgs(t *testing.T) {
 	for _, tt := range []struct {
 		name          string
 		o             Options
-		publicPort    string // APIDRIVEN_PUBLIC_PORT
 		want, notWant []string
 	}{
 		{name: "ec2 containers on", o: Options{EC2Containers: true}, want: []string{"-ec2-containers"}},
@@ -23,10 +23,9 @@ func TestArgs(t *testing.T) {
 		{name: "no remote by default", notWant: []string{"-allow-remote"}},
 		{name: "public port beside 4566", want: []string{"-public-addr 127.0.0.1:4567"}},
 		{name: "public port beside 4599", o: Options{Endpoint: "http://localhost:4599"}, want: []string{"-public-addr 127.0.0.1:4600"}},
-		{name: "public port chosen", publicPort: "8080", want: []string{"-public-addr 127.0.0.1:8080"}},
+		{name: "public port chosen", o: Options{PublicPort: "8080"}, want: []string{"-public-addr 127.0.0.1:8080"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("APIDRIVEN_PUBLIC_PORT", tt.publicPort)
 			tt.o.StateDir = t.TempDir()
 			if tt.o.Endpoint == "" {
 				tt.o.Endpoint = "http://localhost:4566"
@@ -48,9 +47,8 @@ func TestArgs(t *testing.T) {
 			}
 		})
 	}
-	t.Setenv("APIDRIVEN_PUBLIC_PORT", "nope")
-	if _, err := New(Options{StateDir: t.TempDir(), Endpoint: "http://localhost:4566"}).args("127.0.0.1:4566"); err == nil || !strings.Contains(err.Error(), "APIDRIVEN_PUBLIC_PORT") {
-		t.Fatalf("a bad APIDRIVEN_PUBLIC_PORT: %v", err)
+	if _, err := New(Options{StateDir: t.TempDir(), Endpoint: "http://localhost:65535"}).args("127.0.0.1:65535"); err == nil || !strings.Contains(err.Error(), "no port follows 65535") {
+		t.Fatalf("no port after 65535: %v", err)
 	}
 }
 

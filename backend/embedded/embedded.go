@@ -38,6 +38,9 @@ type Options struct {
 	// AllowRemote starts the emulator with -allow-remote, so that it may
 	// listen beyond loopback (APIDRIVEN_ALLOW_REMOTE=1).
 	AllowRemote bool
+	// PublicPort is the public data-plane port (APIDRIVEN_PUBLIC_PORT);
+	// "" is the endpoint's port + 1.
+	PublicPort string
 	// DockerTarget: the function drives containers (APIDRIVEN_TARGET=docker),
 	// so a root emulator's functions join the Docker socket's group.
 	DockerTarget bool
@@ -179,7 +182,7 @@ func (p *Provider) restartReason(ctx context.Context) string {
 	info, _ := probe.Health(ctx, p.o.Endpoint)
 	switch {
 	case p.publicServed(ctx) != nil:
-		return "without its public port (stage URLs only): restarting it with one"
+		return "without a public port at " + p.PublicEndpoint() + " (stage URLs only): restarting it with one"
 	case p.o.EC2Containers && !info.EC2Containers:
 		return "without -ec2-containers: restarting it with the mode (APIDRIVEN_EC2_CONTAINERS=1)"
 	case info.IAM != p.o.IAM:
@@ -258,7 +261,7 @@ func (p *Provider) start(addr string, args []string) (<-chan struct{}, int, erro
 // args are the emulator's flags: the public port always listens on
 // loopback (a Codespace forwards it from there).
 func (p *Provider) args(addr string) ([]string, error) {
-	public, err := PublicPort(p.o.Endpoint)
+	public, err := PublicPort(p.o.Endpoint, p.o.PublicPort)
 	if err != nil {
 		return nil, err
 	}

@@ -14,14 +14,11 @@ import (
 )
 
 // PublicPort is the emulator's public data-plane port, which serves the
-// stage URLs and nothing else: APIDRIVEN_PUBLIC_PORT, else the endpoint's
-// port + 1 (4567 beside 4566).
-func PublicPort(endpoint string) (string, error) {
-	if v := strings.TrimSpace(os.Getenv("APIDRIVEN_PUBLIC_PORT")); v != "" {
-		if n, err := strconv.Atoi(v); err != nil || n <= 0 || n > 65535 {
-			return "", status.WithFix(fmt.Errorf("invalid APIDRIVEN_PUBLIC_PORT %q", v), "use a port number such as 4567")
-		}
-		return v, nil
+// stage URLs and nothing else: chosen (APIDRIVEN_PUBLIC_PORT, checked by
+// the backend's settings), else the endpoint's port + 1 (4567 beside 4566).
+func PublicPort(endpoint, chosen string) (string, error) {
+	if chosen != "" {
+		return chosen, nil
 	}
 	_, port, err := probe.HostPort(endpoint)
 	if err != nil {
@@ -36,7 +33,7 @@ func PublicPort(endpoint string) (string, error) {
 
 // PublicEndpoint is the base URL of the public port on this machine.
 func (p *Provider) PublicEndpoint() string {
-	port, err := PublicPort(p.o.Endpoint)
+	port, err := PublicPort(p.o.Endpoint, p.o.PublicPort)
 	if err != nil {
 		return ""
 	}

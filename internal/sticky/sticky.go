@@ -26,6 +26,7 @@ type Settings struct {
 	LocalStackInstall string `json:"APIDRIVEN_LOCALSTACK_INSTALL,omitempty"`
 	EnforceIAM        bool   `json:"ENFORCE_IAM,omitempty"`
 	IAMSoftMode       bool   `json:"IAM_SOFT_MODE,omitempty"`
+	PublicPort        string `json:"APIDRIVEN_PUBLIC_PORT,omitempty"`
 }
 
 // Path is the file in stateDir.
