@@ -246,8 +246,10 @@ func (l *Launcher) buildMage(root string, env []string, path string, intr <-chan
 	out := filepath.Join(tmp, filepath.Base(path))
 	var msg bytes.Buffer
 	cmd := exec.Command(l.Go, "build", "-v", "-o", out, MageModule)
-	cmd.Dir, cmd.Env, cmd.Stdout = root, env, &msg
-	cmd.Stderr = io.MultiWriter(&msg, progress)
+	// One writer for both: os/exec then never calls it from two
+	// goroutines at once (msg is not safe for concurrent writes).
+	both := io.MultiWriter(&msg, progress)
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = root, env, both, both
 	if err := runInterruptible(cmd, intr); err != nil {
 		if errors.Is(err, errInterrupted) {
 			return err
