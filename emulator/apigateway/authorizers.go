@@ -106,15 +106,7 @@ func (a *authorizer) identitySources() []string {
 
 // authorizerOf finds an authorizer of the API; callers hold s.mu.
 func (s *Service) authorizerOf(c *call) (*restAPI, *authorizer, *protocol.Error) {
-	a, err := s.api(c.region, c.param("restapi_id"))
-	if err != nil {
-		return nil, nil, err
-	}
-	au, ok := a.Authorizers[c.param("authorizer_id")]
-	if !ok {
-		return nil, nil, protocol.NotFound("NotFoundException", "Invalid Authorizer identifier specified")
-	}
-	return a, au, nil
+	return childOf(s, c, func(a *restAPI) map[string]*authorizer { return a.Authorizers }, "authorizer_id", "Authorizer")
 }
 
 func createAuthorizer(s *Service, c *call) (any, *protocol.Error) {

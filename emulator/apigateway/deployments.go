@@ -110,15 +110,7 @@ func createDeployment(s *Service, c *call) (any, *protocol.Error) {
 
 // deployment finds a deployment of the API; callers hold s.mu.
 func (s *Service) deployment(c *call) (*restAPI, *deployment, *protocol.Error) {
-	a, err := s.api(c.region, c.param("restapi_id"))
-	if err != nil {
-		return nil, nil, err
-	}
-	d, ok := a.Deployments[c.param("deployment_id")]
-	if !ok {
-		return nil, nil, protocol.NotFound("NotFoundException", "Invalid Deployment identifier specified")
-	}
-	return a, d, nil
+	return childOf(s, c, func(a *restAPI) map[string]*deployment { return a.Deployments }, "deployment_id", "Deployment")
 }
 
 func getDeployment(s *Service, c *call) (any, *protocol.Error) {

@@ -71,15 +71,7 @@ func resourceOutOf(tree map[string]*resource, r *resource, embed bool) resourceO
 
 // resource finds a resource of the API; callers hold s.mu.
 func (s *Service) resource(c *call) (*restAPI, *resource, *protocol.Error) {
-	a, err := s.api(c.region, c.param("restapi_id"))
-	if err != nil {
-		return nil, nil, err
-	}
-	res, ok := a.Resources[c.param("resource_id")]
-	if !ok {
-		return nil, nil, protocol.NotFound("NotFoundException", "Invalid Resource identifier specified")
-	}
-	return a, res, nil
+	return childOf(s, c, func(a *restAPI) map[string]*resource { return a.Resources }, "resource_id", "Resource")
 }
 
 func embedsMethods(c *call) bool {

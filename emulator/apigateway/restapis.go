@@ -228,3 +228,19 @@ func updateRestAPI(s *Service, c *call) (any, *protocol.Error) {
 	}
 	return frozen(a.out()), nil
 }
+
+// childOf finds the API of the path's restapi_id, then its child named by
+// the path parameter param in the map children picks, or API Gateway's
+// NotFoundException for a child of that kind; callers hold s.mu.
+func childOf[T any](s *Service, c *call, children func(*restAPI) map[string]T, param, kind string) (*restAPI, T, *protocol.Error) {
+	var none T
+	a, err := s.api(c.region, c.param("restapi_id"))
+	if err != nil {
+		return nil, none, err
+	}
+	child, ok := children(a)[c.param(param)]
+	if !ok {
+		return nil, none, protocol.NotFound("NotFoundException", "Invalid %s identifier specified", kind)
+	}
+	return a, child, nil
+}

@@ -75,15 +75,7 @@ func validVariables(vars map[string]string) *protocol.Error {
 
 // stage finds a stage of the API; callers hold s.mu.
 func (s *Service) stage(c *call) (*restAPI, *stage, *protocol.Error) {
-	a, err := s.api(c.region, c.param("restapi_id"))
-	if err != nil {
-		return nil, nil, err
-	}
-	st, ok := a.Stages[c.param("stage_name")]
-	if !ok {
-		return nil, nil, protocol.NotFound("NotFoundException", "Invalid Stage identifier specified")
-	}
-	return a, st, nil
+	return childOf(s, c, func(a *restAPI) map[string]*stage { return a.Stages }, "stage_name", "Stage")
 }
 
 func createStage(s *Service, c *call) (any, *protocol.Error) {

@@ -89,15 +89,7 @@ func (s *Service) profileOf(r *role) *instanceProfile {
 }
 
 func (s *Service) createInstanceProfile(p params) (any, error) {
-	name, err := p.name("InstanceProfileName", 128)
-	if err != nil {
-		return nil, err
-	}
-	path, err := p.path("Path")
-	if err != nil {
-		return nil, err
-	}
-	tags, err := p.tags()
+	name, path, tags, err := p.newEntity("InstanceProfileName", 128)
 	if err != nil {
 		return nil, err
 	}

@@ -98,15 +98,7 @@ func (s *Service) subjectUser(p params) (*user, error) {
 }
 
 func (s *Service) createUser(p params) (any, error) {
-	name, err := p.name("UserName", 64)
-	if err != nil {
-		return nil, err
-	}
-	path, err := p.path("Path")
-	if err != nil {
-		return nil, err
-	}
-	tags, err := p.tags()
+	name, path, tags, err := p.newEntity("UserName", 64)
 	if err != nil {
 		return nil, err
 	}

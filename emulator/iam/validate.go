@@ -94,6 +94,21 @@ func (p params) path(field string) (string, error) {
 	return v, nil
 }
 
+// newEntity reads what creating a user or an instance profile takes: its
+// name (nameField, 1..max), path and tags, in IAM's order of checks.
+func (p params) newEntity(nameField string, max int) (name, path string, tags []tag, err error) {
+	if name, err = p.name(nameField, max); err != nil {
+		return "", "", nil, err
+	}
+	if path, err = p.path("Path"); err != nil {
+		return "", "", nil, err
+	}
+	if tags, err = p.tags(); err != nil {
+		return "", "", nil, err
+	}
+	return name, path, tags, nil
+}
+
 // pathPrefix validates an optional listing filter; "/" when absent.
 func (p params) pathPrefix() (string, error) {
 	if !p.has("PathPrefix") {
