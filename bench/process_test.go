@@ -31,7 +31,7 @@ func buildAwsemu(tb testing.TB) string {
 			return
 		}
 		awsemuBin = filepath.Join(dir, "awsemu")
-		out, err := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", awsemuBin, "github.com/apidriven/api-driven/cmd/awsemu").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", awsemuBin, "github.com/apidriven/api-driven/cmd/awsemu").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build cmd/awsemu: %v\n%s", err, out)
 		}

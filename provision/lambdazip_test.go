@@ -42,10 +42,17 @@ func functionZipFor(t *testing.T, goos, goarch string) []byte {
 
 func buildFunctionZip(dir, goos, goarch string) ([]byte, error) {
 	bin := filepath.Join(dir, "bootstrap")
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build",
-		"-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", bin, "./lambda")
+	// A host build takes the embedded backend's flags (Go's defaults, so it
+	// reuses what the run compiled already); another platform's is static,
+	// as Lambda runs it.
+	args, env := []string{"build", "-tags", "lambda.norpc", "-ldflags=-s -w", "-o", bin}, os.Environ()
+	if goos != runtime.GOOS || goarch != runtime.GOARCH {
+		args = append(args, "-trimpath")
+		env = append(env, "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
+	}
+	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), append(args, "./lambda")...)
 	cmd.Dir = ".." // the module root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
+	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, &buildError{err: err, out: out}
 	}

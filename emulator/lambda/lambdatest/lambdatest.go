@@ -97,12 +97,21 @@ func compile(k buildKey) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
 	out := filepath.Join(dir, "bootstrap")
-	cmd := exec.CommandContext(ctx, goTool(), "build", "-tags", "lambda.norpc", "-trimpath", "-o", out, k.pkg)
+	// Host builds take Go's defaults, as the embedded backend does
+	// (build.NativeFlags): they reuse the packages every other build of the
+	// run compiled, where -trimpath or CGO_ENABLED=0 would compile the AWS
+	// SDK once more. Cross builds are static, as Lambda runs them.
+	args, env := []string{"build", "-tags", "lambda.norpc", "-o", out}, os.Environ()
+	if k.goos != goruntime.GOOS || k.goarch != goruntime.GOARCH {
+		args = append(args, "-trimpath")
+		env = append(env, "CGO_ENABLED=0", "GOOS="+k.goos, "GOARCH="+k.goarch)
+	}
+	cmd := exec.CommandContext(ctx, goTool(), append(args, k.pkg)...)
 	if fi, err := os.Stat(k.pkg); err == nil && fi.IsDir() {
-		cmd = exec.CommandContext(ctx, goTool(), "build", "-tags", "lambda.norpc", "-trimpath", "-o", out, ".")
+		cmd = exec.CommandContext(ctx, goTool(), append(args, ".")...)
 		cmd.Dir = k.pkg
 	}
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+k.goos, "GOARCH="+k.goarch)
+	cmd.Env = env
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go build: %w\n%s", err, msg)
 	}
