@@ -12,8 +12,10 @@
 #   warm-up scripts/warm-up.sh (what the dev container runs when a Codespace
 #           is created), then `go tool mage all`, then `all` once more
 #   floor   `go run` of a hello world on an empty cache: the least any Go
-#           command can take before printing, on this machine, now; then
-#           `go build ./cmd/mage` (the launcher) on an empty cache
+#           command can take before printing, on this machine, now; the
+#           same for one that imports os/exec and os/signal (the least a
+#           launcher needs); then `go build ./cmd/mage` (the launcher) on an
+#           empty cache
 #
 # Usage: scripts/first-run.sh [cold] [warm-up] [floor]   (default: all three)
 # The CPU time printed with each total, divided by the number of CPUs, is
@@ -93,6 +95,11 @@ for phase in "${phases[@]}"; do
     printf 'module hello\n\ngo 1.26\n' >go.mod
     printf 'package main\n\nfunc main() { println("hello") }\n' >main.go
     GOCACHE="$work/hello-cache" timed "floor" go run .
+    echo; echo "== a hello world that can start a program and catch Ctrl-C (os/exec, os/signal: the least a launcher imports), empty build cache"
+    mkdir -p "$work/exec" && cd "$work/exec"
+    printf 'module hello\n\ngo 1.26\n' >go.mod
+    printf 'package main\n\nimport (\n\t"os"\n\t"os/exec"\n\t"os/signal"\n)\n\nfunc main() {\n\tsignal.Ignore(os.Interrupt)\n\t_ = exec.Command("true")\n\tos.Stdout.WriteString("hello\\n")\n}\n' >main.go
+    GOCACHE="$work/exec-cache" timed "exec floor" go run .
     echo; echo "== the launcher alone (cmd/mage, what \`go tool mage\` compiles before its first line), empty build cache"
     cd "$repo" && GOCACHE="$work/launcher-cache" timed "launcher" go build -o "$work/launcher" ./cmd/mage
     ;;
