@@ -137,15 +137,14 @@ func (f *function) aliasesOf(version string) []string {
 	return out
 }
 
-// setAliases replaces the alias list (kept sorted by name) and saves,
-// restoring the previous list if the change cannot be saved; callers hold s.mu.
+// setAliases replaces the alias list (kept sorted by name) and saves; a
+// change that cannot be saved is undone by save itself, which puts back
+// the last saved state. Callers hold s.mu.
 func (s *Service) setAliases(f *function, aliases []*alias) error {
 	sort.Slice(aliases, func(i, j int) bool { return aliases[i].Name < aliases[j].Name })
-	prev := f.Aliases
 	f.Aliases = aliases
 	if err := s.save(); err != nil {
-		f.Aliases = prev
-		return serviceError(err)
+		return err
 	}
 	return nil
 }

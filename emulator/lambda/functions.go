@@ -38,7 +38,7 @@ func checkCode(c *codeInput) (*bundle, *protocol.Error) {
 }
 
 func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, region string) error {
-	done, err := s.uploads.admit(r)
+	done, err := s.uploads.admit(r, "CreateFunction")
 	if err != nil {
 		return err
 	}
@@ -125,18 +125,18 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request, region 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.functions[key(region, name)] = f
-	if err := s.save(); err != nil {
+	var published *function
+	if in.Publish {
+		published, _ = s.addVersion(f, nil)
+	}
+	if err := s.save(); err != nil { // the function and its version, or neither
 		s.discardUpload(region, name, b.hex)
 		return err
 	}
 	out := s.configuration(f, now)
-	if in.Publish {
-		v, err := s.publish(f, nil)
-		if err != nil {
-			return err
-		}
+	if published != nil {
 		// AWS answers with version 1 under the unqualified ARN.
-		out = s.configuration(v, now)
+		out = s.configuration(published, now)
 		out.FunctionArn = f.arn()
 	}
 	protocol.WriteJSON(w, http.StatusCreated, out)
@@ -254,7 +254,7 @@ type updateCodeInput struct {
 }
 
 func (s *Service) updateCode(w http.ResponseWriter, r *http.Request, region string, rf ref) error {
-	done, err := s.uploads.admit(r)
+	done, err := s.uploads.admit(r, "UpdateFunctionCode")
 	if err != nil {
 		return err
 	}
@@ -327,7 +327,11 @@ func (s *Service) updateCode(w http.ResponseWriter, r *http.Request, region stri
 		f.Architectures = in.Architectures
 	}
 	s.touch(f)
-	if err := s.save(); err != nil {
+	var published *function
+	if in.Publish {
+		published, _ = s.addVersion(f, nil)
+	}
+	if err := s.save(); err != nil { // the new code and its version, or neither
 		s.discardUpload(region, name, b.hex)
 		return err
 	}
@@ -336,12 +340,8 @@ func (s *Service) updateCode(w http.ResponseWriter, r *http.Request, region stri
 		s.dropCode(region, name, prevHex)
 	}
 	out := s.configuration(f, f.Updated)
-	if in.Publish {
-		v, err := s.publish(f, nil)
-		if err != nil {
-			return err
-		}
-		out = s.configuration(v, f.Updated)
+	if published != nil {
+		out = s.configuration(published, f.Updated)
 	}
 	protocol.WriteJSON(w, http.StatusOK, out)
 	return nil

@@ -57,6 +57,30 @@ func (s *Service) install(snap snapshot) {
 	}
 }
 
+// failures are the Failed marks of every record, by function and version.
+func (s *Service) failures() map[string]*failure {
+	out := map[string]*failure{}
+	for k, f := range s.functions {
+		for _, r := range f.records() {
+			if r.Failure != nil {
+				out[k+"\x00"+r.Version] = r.Failure
+			}
+		}
+	}
+	return out
+}
+
+// restoreFailures marks again the records that failures names.
+func (s *Service) restoreFailures(failures map[string]*failure) {
+	for k, f := range s.functions {
+		for _, r := range f.records() {
+			if fl, ok := failures[k+"\x00"+r.Version]; ok {
+				r.Failure = fl
+			}
+		}
+	}
+}
+
 // save writes the snapshot; callers hold s.mu. When it cannot be written
 // the functions go back to the snapshot last saved, so the change is not
 // applied, and the caller gets Lambda's 500.
@@ -76,7 +100,9 @@ func (s *Service) save() *protocol.Error {
 	if rerr := s.opts.Store.Revert(snapshotName, &last); rerr != nil {
 		err = errors.Join(err, rerr)
 	}
+	failures := s.failures() // found since start-up, not in any snapshot
 	s.install(last)
+	s.restoreFailures(failures)
 	return serviceError(fmt.Errorf("The change was not applied: the emulator could not save Lambda state (%w)", err))
 }
 
@@ -172,10 +198,10 @@ func (s *Service) dropCode(region, name, hexSum string) {
 }
 
 // discardUpload removes the code of an upload that was not applied, unless
-// the function's record uses the same bytes; callers hold s.mu and the
-// upload's claim, so no other upload of this name writes meanwhile.
+// $LATEST or a published version uses the same bytes; callers hold s.mu and
+// the upload's claim, so no other upload of this name writes meanwhile.
 func (s *Service) discardUpload(region, name, hexSum string) {
-	if f, ok := s.functions[key(region, name)]; ok && f.CodeHex == hexSum {
+	if f, ok := s.functions[key(region, name)]; ok && f.usesCode(hexSum) {
 		return
 	}
 	s.dropCode(region, name, hexSum)

@@ -55,8 +55,9 @@ type function struct {
 
 	// Failure is set when the stored code cannot be used (it no longer
 	// matches CodeSHA256): $LATEST or the version is Failed until that
-	// code is uploaded again (or, for $LATEST, new code).
-	Failure *failure `json:"failure,omitempty"`
+	// code is uploaded again (or, for $LATEST, new code). Never saved:
+	// start-up checks the code again.
+	Failure *failure `json:"-"`
 }
 
 // failure is why a function is in state Failed, in AWS's terms.

@@ -39,11 +39,15 @@ type uploads struct {
 func newUploads() *uploads { return &uploads{sem: semaphore.NewWeighted(uploadBudget)} }
 
 // admit waits for room for r's body, weighed by its Content-Length (the
-// whole budget when the client sends none), and returns the release.
-func (u *uploads) admit(r *http.Request) (release func(), err error) {
+// whole budget when the length is unknown), and returns the release. A
+// body declared over the limit of op is refused at once, without waiting.
+func (u *uploads) admit(r *http.Request, op string) (release func(), err error) {
+	if r.ContentLength > maxUploadBody {
+		return nil, uploadTooLarge(maxUploadBody, op)
+	}
 	weight := int64(uploadBudget)
-	if n := r.ContentLength; n > 0 && n < weight {
-		weight = n
+	if r.ContentLength >= 0 {
+		weight = r.ContentLength
 	}
 	if err := u.sem.Acquire(r.Context(), weight); err != nil {
 		return nil, protocol.Errorf(http.StatusRequestTimeout, "RequestCanceled", "the upload was canceled while waiting for other uploads: %v", err)

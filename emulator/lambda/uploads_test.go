@@ -23,25 +23,25 @@ func uploadRequest(t *testing.T, ctx context.Context, length int64) *http.Reques
 func TestUploadsShareABudget(t *testing.T) {
 	u := newUploads()
 	bg := context.Background()
-	releaseBig, err := u.admit(uploadRequest(t, bg, maxUploadBody))
+	releaseBig, err := u.admit(uploadRequest(t, bg, maxUploadBody), "CreateFunction")
 	if err != nil {
 		t.Fatal(err)
 	}
 	waiting, cancel := context.WithTimeout(bg, 200*time.Millisecond)
 	defer cancel()
-	if _, err := u.admit(uploadRequest(t, waiting, 1<<20)); err == nil || protocol.AsError(err).Code != "RequestCanceled" {
+	if _, err := u.admit(uploadRequest(t, waiting, 1<<20), "CreateFunction"); err == nil || protocol.AsError(err).Code != "RequestCanceled" {
 		t.Fatalf("a second upload beside a full-size one: %v; want it to wait until its client gives up", err)
 	}
 	unknown, cancel2 := context.WithTimeout(bg, 200*time.Millisecond)
 	defer cancel2()
-	if _, err := u.admit(uploadRequest(t, unknown, -1)); err == nil {
+	if _, err := u.admit(uploadRequest(t, unknown, -1), "CreateFunction"); err == nil {
 		t.Fatal("an upload of unknown length was admitted beside a full-size one")
 	}
 	releaseBig()
 
 	var releases []func()
 	for range 4 { // 4 × 10 MiB fit together
-		release, err := u.admit(uploadRequest(t, bg, 10<<20))
+		release, err := u.admit(uploadRequest(t, bg, 10<<20), "CreateFunction")
 		if err != nil {
 			t.Fatal(err)
 		}

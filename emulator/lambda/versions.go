@@ -43,33 +43,32 @@ func (s *Service) publishVersion(w http.ResponseWriter, r *http.Request, region 
 	if in.CodeSha256 != nil && *in.CodeSha256 != f.CodeSHA256 {
 		return invalidParam("CodeSHA256 (%s) is different from current CodeSHA256 in $LATEST (%s). Please try again with the CodeSHA256 in $LATEST.", *in.CodeSha256, f.CodeSHA256)
 	}
-	v, err := s.publish(f, in.Description)
-	if err != nil {
-		return err
+	v, added := s.addVersion(f, in.Description)
+	if added {
+		if err := s.save(); err != nil {
+			return err // save put back the last saved state
+		}
 	}
 	protocol.WriteJSON(w, http.StatusCreated, s.configuration(v, s.now()))
 	return nil
 }
 
-// publish adds a version of f's current code and configuration and saves,
-// or returns the last version when nothing changed since; callers hold s.mu.
-func (s *Service) publish(f *function, description *string) (*function, error) {
+// addVersion adds a version of f's current code and configuration, or
+// returns the last version when nothing changed since (added false);
+// callers hold s.mu and save, so that the version and the change that
+// asked for it are saved, or not, together.
+func (s *Service) addVersion(f *function, description *string) (v *function, added bool) {
 	if last := f.latestVersion(); last != nil && last.Generation == f.Generation {
-		return last, nil
+		return last, false
 	}
-	v := f.snapshot(strconv.Itoa(f.LastVersion+1), s.now())
+	v = f.snapshot(strconv.Itoa(f.LastVersion+1), s.now())
 	if description != nil {
 		v.Description = *description
 	}
-	prevVersions, prevLast, prevRev := f.Versions, f.LastVersion, f.RevisionID
 	f.Versions = append(slices.Clip(f.Versions), v)
 	f.LastVersion++
 	f.RevisionID = protocol.RequestID() // publishing changes $LATEST's revision, as on AWS
-	if err := s.save(); err != nil {
-		f.Versions, f.LastVersion, f.RevisionID = prevVersions, prevLast, prevRev
-		return nil, serviceError(err)
-	}
-	return v, nil
+	return v, true
 }
 
 // snapshot copies f's code and configuration into a new version record.
@@ -162,11 +161,9 @@ func (s *Service) deleteVersion(w http.ResponseWriter, region string, rf ref) er
 		return protocol.Conflict("ResourceConflictException",
 			"Unable to delete version because the following aliases reference it: [%s]", strings.Join(users, ", "))
 	}
-	prev := f.Versions
 	f.Versions = slices.DeleteFunc(slices.Clone(f.Versions), func(x *function) bool { return x == v })
 	if err := s.save(); err != nil {
-		f.Versions = prev
-		return serviceError(err)
+		return err // save put back the last saved state
 	}
 	s.evict(v.arn())
 	if !f.usesCode(v.CodeHex) {
