@@ -23,15 +23,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	path := r.URL.Path
 
-	if strings.HasPrefix(path, "/_localstack/") {
-		s.serveLocalStack(w, r)
-		return
-	}
+	// Stage URLs first: under an {api-id}.execute-api.* Host every path is
+	// the API's, /_localstack/ ones too, so that such a Host (which the
+	// public port and the Host allow-list let through) reaches nothing else.
 	if api, stage, rest, form, ok := stageTarget(r); ok {
 		s.health.used("apigateway")
 		w, r, done := s.traces.Begin(form, w, r)
 		defer done()
 		s.apigateway.ServeExecute(w, r, api, stage, rest)
+		return
+	}
+	if strings.HasPrefix(path, "/_localstack/") {
+		s.serveLocalStack(w, r)
 		return
 	}
 	if strings.HasPrefix(path, consolePrefix) || path == strings.TrimSuffix(consolePrefix, "/") {

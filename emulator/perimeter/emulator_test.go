@@ -186,6 +186,15 @@ func TestPublicPortServesOnlyStageURLs(t *testing.T) {
 	if roleExists(t, srv.URL(), "via-public") {
 		t.Fatal("the public port created a role")
 	}
+	// Under a stage Host every path is the API's: the emulator's own
+	// /_localstack/info (its function user, its IAM mode) is out of reach,
+	// on the public port and on the private one (DNS rebinding).
+	stageHost := "anything.execute-api.rebind.example"
+	for _, base := range []string{pub, srv.URL()} {
+		if code, body := send(t, "GET", base+"/_localstack/info", stageHost, "", nil); code == http.StatusOK || strings.Contains(body, "function_user") {
+			t.Errorf("/_localstack/info under a stage Host at %s: %d %s", base, code, body)
+		}
+	}
 	_, err := iam.NewFromConfig(emulatortest.AWSConfig(t, pub)).ListRoles(emulatortest.Context(t), &iam.ListRolesInput{})
 	var respErr interface{ HTTPStatusCode() int }
 	if !errors.As(err, &respErr) || respErr.HTTPStatusCode() != http.StatusForbidden {

@@ -21,11 +21,13 @@ const maxKeptEvent = 64 << 10
 // keys, session tokens, SigV4 presigned-URL parameters, cookies.
 var secretWords = []string{"authorization", "token", "secret", "password", "credential", "signature", "cookie"}
 
-var secretKeys = map[string]bool{"x-api-key": true, "apikey": true, "accesskey": true, "x-amz-security-token": true}
+// secretKeys are whole keys, compared in lower case without '-' and '_'
+// (x-api-key, api_key, apiKey, key alike).
+var secretKeys = map[string]bool{"xapikey": true, "apikey": true, "key": true, "accesskey": true, "xamzsecuritytoken": true}
 
 func isSecret(key string) bool {
 	k := strings.ToLower(key)
-	if secretKeys[k] {
+	if secretKeys[strings.NewReplacer("-", "", "_", "").Replace(k)] {
 		return true
 	}
 	for _, w := range secretWords {

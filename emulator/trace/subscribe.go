@@ -31,6 +31,10 @@ func (r *Recorder) Subscribe() *Subscription {
 		s.ended = true
 		return s
 	}
+	// Under subMu: Close sets closed before it swaps the subscribers out
+	// under subMu, so a subscription is either refused here or ended there.
+	r.subMu.Lock()
+	defer r.subMu.Unlock()
 	r.mu.Lock()
 	closed := r.closed
 	r.mu.Unlock()
@@ -38,8 +42,6 @@ func (r *Recorder) Subscribe() *Subscription {
 		s.ended = true
 		return s
 	}
-	r.subMu.Lock()
-	defer r.subMu.Unlock()
 	var next []*Subscription
 	if cur := r.subs.Load(); cur != nil {
 		next = append(next, *cur...)

@@ -98,7 +98,8 @@ func TestRedaction(t *testing.T) {
 	  "multiValueHeaders": {"Authorization": ["Bearer secret-5", "Bearer secret-6"], "Accept": ["*/*"]},
 	  "queryStringParameters": {"X-Amz-Signature": "secret-7", "id": "i-0abc"},
 	  "requestContext": {"requestTimeEpoch": 1700000000123, "identity": {"apiKey": "secret-8", "accessKey": null, "sourceIp": "127.0.0.1"}},
-	  "authorizationToken": "allow secret-9"
+	  "authorizationToken": "allow secret-9",
+	  "stageVariables": {"api_key": "secret-12", "key": "secret-13", "Api-Key": "secret-14"}
 	}`
 	rec := trace.New(trace.Options{})
 	tr := serve(rec, "POST", "/_aws/execute-api/a/s/stop?id=i-0abc&X-Amz-Credential=secret-10&X-Amz-Signature=secret-11", func(w http.ResponseWriter, tr *trace.Trace) {
@@ -106,7 +107,7 @@ func TestRedaction(t *testing.T) {
 		ok(w, tr)
 	})
 	out := string(tr.JSON())
-	for i := 1; i <= 11; i++ {
+	for i := 1; i <= 14; i++ {
 		if secret := fmt.Sprintf("secret-%d", i); strings.Contains(out, secret) {
 			t.Errorf("%s leaked: %s", secret, out)
 		}
