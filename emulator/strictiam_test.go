@@ -127,6 +127,12 @@ func TestAWSIAMMethodsVerifyTheCaller(t *testing.T) {
 				t.Fatalf("curl with secret %q: %v: %s %s", secret, err, code, body)
 			}
 		}
+		// Signed for another region than the API's: refused, so that the
+		// method ARN a policy sees is always the API's own.
+		out, err := exec.CommandContext(ctx, "curl", "-s", "-w", "\n%{http_code}", "--aws-sigv4", "aws:amz:eu-west-1:execute-api", "--user", "test:test", url).Output()
+		if err != nil || !strings.HasSuffix(string(out), "\n403") || !strings.Contains(string(out), "Credential should be scoped to a valid region") {
+			t.Fatalf("curl signed for eu-west-1: %v: %s", err, out)
+		}
 	})
 }
 

@@ -2,6 +2,8 @@ package apigateway
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -49,6 +51,21 @@ type authCache struct {
 
 const maxAuthCache = 10000
 
+// authCacheKey names a cached answer by deployment, authorizer and the
+// caller's identity values: a digest of their lengths and bytes, so that
+// large identities cost the cache nothing and no two identities share a
+// key, and a redeployment starts afresh.
+func authCacheKey(x *execution, au *authorizer, identity []string) string {
+	h := sha256.New()
+	for _, part := range append([]string{x.apiID, x.stage, x.deploymentID, au.ID}, identity...) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
+		h.Write(n[:])
+		h.Write([]byte(part))
+	}
+	return string(h.Sum(nil))
+}
+
 func (c *authCache) get(key string, now time.Time) *authResult {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -89,14 +106,14 @@ func (s *Service) authorize(r *http.Request, x *execution) *execError {
 	if !ok {
 		return errUnauthorized
 	}
-	key := x.apiID + "\x00" + x.stage + "\x00" + au.ID + "\x00" + strings.Join(identity, "\x00")
-	now := time.Now()
+	key := authCacheKey(x, au, identity)
+	now := s.now()
 	res := s.authCache.get(key, now)
-	methodARN := fmt.Sprintf("arn:aws:execute-api:%s:%s:%s/%s/%s/%s", region, protocol.AccountID, x.apiID, x.stage, r.Method, strings.TrimPrefix(x.path, "/"))
+	arn := methodARN(r, x)
 	if res == nil {
 		var eerr *execError
 		started := time.Now()
-		if res, eerr = s.runAuthorizer(r, x, au, region, fn, identity, methodARN); eerr != nil {
+		if res, eerr = s.runAuthorizer(r, x, au, region, fn, identity, arn); eerr != nil {
 			return eerr
 		}
 		res.context["integrationLatency"] = time.Since(started).Milliseconds()
@@ -105,7 +122,7 @@ func (s *Service) authorize(r *http.Request, x *execution) *execError {
 			s.authCache.put(key, res, now)
 		}
 	}
-	switch evaluatePolicy(res.statements, methodARN) {
+	switch evaluatePolicy(res.statements, arn) {
 	case "Deny":
 		return errExplicitDeny
 	case "Allow":

@@ -79,6 +79,7 @@ const requestTimeLayout = "02/Jan/2006:15:04:05 +0000"
 // execution is what one call resolved to, gathered under the lock.
 type execution struct {
 	apiID, stage, deploymentID string
+	region                     string // the API's: its method ARNs name it
 	path                       string // request path without the stage
 	match                      routeMatch
 	method                     *method

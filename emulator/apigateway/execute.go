@@ -158,7 +158,7 @@ func (s *Service) resolve(r *http.Request, apiID, stageName, path string, tr *tr
 		return nil, errMissingToken
 	}
 	x := &execution{
-		apiID: apiID, apiName: a.Name, stage: stageName, deploymentID: d.ID, path: path, match: match, method: m,
+		apiID: apiID, apiName: a.Name, region: apiRegion(a), stage: stageName, deploymentID: d.ID, path: path, match: match, method: m,
 		binaryMediaTypes: append([]string(nil), a.BinaryMediaTypes...),
 	}
 	if m.APIKeyRequired {

@@ -17,7 +17,8 @@ import (
 // HTTP and HTTP_PROXY integrations forward the call to the integration
 // URI. Whoever creates the API chooses that URI (the local control plane);
 // a caller of the stage only fills its {path} parameters, which are
-// escaped into the path, so the scheme and host cannot change.
+// escaped into the path (dot segments too), so neither the scheme and
+// host nor the path prefix can change.
 
 // httpClient does not follow redirects: API Gateway hands them back.
 var httpClient = &http.Client{
@@ -247,7 +248,12 @@ func integrationURL(uri string, path map[string]string, query url.Values) (strin
 	for name, v := range path {
 		segs := strings.Split(v, "/")
 		for i, seg := range segs {
-			segs[i] = url.PathEscape(seg)
+			switch seg {
+			case ".", "..": // escaped, so that no dot segment climbs out of the URI's path
+				segs[i] = strings.ReplaceAll(seg, ".", "%2E")
+			default:
+				segs[i] = url.PathEscape(seg)
+			}
 		}
 		rest = strings.ReplaceAll(rest, "{"+name+"}", strings.Join(segs, "/"))
 		rest = strings.ReplaceAll(rest, "{"+name+"+}", strings.Join(segs, "/"))

@@ -17,10 +17,19 @@ type IAMAuthorizer interface {
 }
 
 // methodARN is the execute-api ARN of the call:
-// arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH.
+// arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH, in the API's
+// region (never the caller's choice, which policies could not foresee).
 func methodARN(r *http.Request, x *execution) string {
-	return "arn:aws:execute-api:" + protocol.RegionOf(r) + ":" + protocol.AccountID + ":" +
+	return "arn:aws:execute-api:" + x.region + ":" + protocol.AccountID + ":" +
 		x.apiID + "/" + x.stage + "/" + r.Method + "/" + strings.TrimPrefix(x.path, "/")
+}
+
+// apiRegion is the region an API lives in (older state has none recorded).
+func apiRegion(a *restAPI) string {
+	if a.Region != "" {
+		return a.Region
+	}
+	return protocol.DefaultRegion
 }
 
 // authorizeIAM enforces an AWS_IAM method; without an authorizer the
@@ -28,6 +37,10 @@ func methodARN(r *http.Request, x *execution) string {
 func (s *Service) authorizeIAM(r *http.Request, body []byte, x *execution) *execError {
 	if x.method.AuthorizationType != "AWS_IAM" || s.opts.IAMAuth == nil {
 		return nil
+	}
+	if scope := protocol.ScopeOf(r); scope.Region != "" && scope.Region != x.region {
+		return &execError{status: http.StatusForbidden, errType: "InvalidSignatureException",
+			body: map[string]string{"message": "Credential should be scoped to a valid region. (the API is in " + x.region + ", the request is signed for " + scope.Region + ")"}}
 	}
 	p, err := s.opts.IAMAuth.AuthorizeInvoke(r, body, methodARN(r, x))
 	if err != nil && err.Code == "AccessDeniedException" {

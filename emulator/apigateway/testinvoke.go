@@ -102,7 +102,7 @@ func (s *Service) testExecution(c *call, pathWithQuery string, vars map[string]s
 	}
 	mc := *tree[res.ID].Methods[m.HTTPMethod]
 	return &execution{
-		apiID: a.ID, stage: "test-invoke-stage", deploymentID: "test-invoke-deployment-id", path: path,
+		apiID: a.ID, region: apiRegion(a), stage: "test-invoke-stage", deploymentID: "test-invoke-deployment-id", path: path,
 		match:  routeMatch{node: &routeNode{res: tree[res.ID], path: tmpl}, params: params},
 		method: &mc, integration: *mc.Integration, stageVariables: vars,
 		binaryMediaTypes: append([]string(nil), a.BinaryMediaTypes...),
