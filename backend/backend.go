@@ -132,15 +132,6 @@ func env(key, def string) string {
 	return def
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 var (
 	_ Provider  = (*embedded.Provider)(nil)
 	_ Provider  = (*localstack.Provider)(nil)

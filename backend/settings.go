@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,7 +69,7 @@ func (s Settings) Sticky() sticky.Settings {
 }
 
 // FromFile reports whether the variable key came from settings.json.
-func (s Settings) FromFile(key string) bool { return contains(s.Recorded, key) }
+func (s Settings) FromFile(key string) bool { return slices.Contains(s.Recorded, key) }
 
 // Source says where key's value came from, for messages: "" for the
 // environment or a default, " (from .apidriven/settings.json)" otherwise.
@@ -102,10 +103,10 @@ func SettingsFromEnv(root string, st *status.Status) (Settings, error) {
 		LocalStackToken: os.Getenv("LOCALSTACK_AUTH_TOKEN"),
 		Status:          st,
 	}
-	if !contains(Names, s.Backend) {
+	if !slices.Contains(Names, s.Backend) {
 		return s, status.WithFix(fmt.Errorf("unknown APIDRIVEN_BACKEND %q%s", s.Backend, s.Source("APIDRIVEN_BACKEND")), "use one of %s (default auto)", strings.Join(Names, ", "))
 	}
-	if !contains(Targets, s.Target) {
+	if !slices.Contains(Targets, s.Target) {
 		return s, status.WithFix(fmt.Errorf("unknown APIDRIVEN_TARGET %q%s", s.Target, s.Source("APIDRIVEN_TARGET")), "use ec2 (the default) or docker")
 	}
 	if s.EC2Containers, err = parseBool("APIDRIVEN_EC2_CONTAINERS", v.get("APIDRIVEN_EC2_CONTAINERS", "")); err != nil {
@@ -269,7 +270,7 @@ func (v *values) get(key, def string) string {
 		}
 	}
 	if r := v.rec[key]; r != "" {
-		if !strings.EqualFold(r, def) && !contains(v.recorded, key) {
+		if !strings.EqualFold(r, def) && !slices.Contains(v.recorded, key) {
 			v.recorded = append(v.recorded, key)
 		}
 		return r

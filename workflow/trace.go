@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sethvargo/go-retry"
+
 	"github.com/apidriven/api-driven/backend/probe"
 	"github.com/apidriven/api-driven/emulator/trace"
 	"github.com/apidriven/api-driven/internal/status"
@@ -78,7 +80,14 @@ func (p *Project) Trace(ctx context.Context, follow bool) error {
 // follow prints the stream until ctx ends, waiting for the emulator when
 // it goes away (a restart) and failing if it stays away.
 func (p *Project) follow(ctx context.Context, c trace.Client, f *trace.Follower) error {
+	// A stream that breaks soon after it opened (a proxy that closes it at
+	// once) is reopened after a growing pause, never in a tight loop.
+	newBackoff := func() retry.Backoff {
+		return retry.WithCappedDuration(10*time.Second, retry.NewExponential(500*time.Millisecond))
+	}
+	backoff := newBackoff()
 	for {
+		opened := time.Now()
 		err := c.Follow(ctx, f.Show)
 		if ctx.Err() != nil {
 			return nil
@@ -86,7 +95,16 @@ func (p *Project) follow(ctx context.Context, c trace.Client, f *trace.Follower)
 		if errors.Is(err, trace.ErrNotServed) {
 			return traceError(c.Endpoint, err)
 		}
+		if time.Since(opened) > time.Minute {
+			backoff = newBackoff() // it had been working: start small again
+		}
+		pause, _ := backoff.Next()
 		p.Status.Infof("%v; waiting for the emulator to come back (Ctrl-C to stop)", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(pause):
+		}
 		err = probe.Wait(ctx, p.Status, "the emulator at "+c.Endpoint, comebackWait, func(ctx context.Context) error {
 			callCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()

@@ -179,7 +179,10 @@ func (p *Provider) Up(ctx context.Context) error {
 // restartReason says why the running emulator cannot be reused as it
 // is, or "".
 func (p *Provider) restartReason(ctx context.Context) string {
-	info, _ := probe.Health(ctx, p.o.Endpoint)
+	info, err := probe.Health(ctx, p.o.Endpoint)
+	if err != nil {
+		return "" // it answered waitReady just now: keep it rather than restart it on a hiccup
+	}
 	switch {
 	case p.publicServed(ctx) != nil:
 		return "without a public port at " + p.PublicEndpoint() + " (stage URLs only): restarting it with one"

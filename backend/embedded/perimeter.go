@@ -66,20 +66,11 @@ func emulatorEnv(environ []string) []string {
 	var out []string
 	for _, kv := range environ {
 		key, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(key, "AWSEMU_") || contains(keptEnv, key) {
+		if strings.HasPrefix(key, "AWSEMU_") || slices.Contains(keptEnv, key) {
 			out = append(out, kv)
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // dockerSocket is the Docker engine's unix socket: DOCKER_HOST's when it

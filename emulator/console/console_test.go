@@ -158,3 +158,42 @@ func TestTracingOff(t *testing.T) {
 		t.Errorf("a trace with tracing off = %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestResourcesShowManagedPolicyDocuments: a customer-managed policy
+// attached to a role shows its default version's document, after a new
+// default version too.
+func TestResourcesShowManagedPolicyDocuments(t *testing.T) {
+	srv := emulatortest.Start(t)
+	ctx := emulatortest.Context(t)
+	iamc := iam.NewFromConfig(emulatortest.AWSConfig(t, srv.URL()))
+	if _, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("ops"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := iamc.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("describe"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:DescribeInstances","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamc.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("ops"), PolicyArn: p.Policy.Arn}); err != nil {
+		t.Fatal(err)
+	}
+	document := func() string {
+		t.Helper()
+		_, body := fetch(t, "GET", srv.URL()+console.Prefix+"resources")
+		var res console.Resources
+		if err := json.Unmarshal([]byte(body), &res); err != nil || len(res.Roles) != 1 || len(res.Roles[0].Policies) != 1 {
+			t.Fatalf("resources: %v\n%s", err, body)
+		}
+		return string(res.Roles[0].Policies[0].Document)
+	}
+	if doc := document(); !strings.Contains(doc, `"ec2:DescribeInstances"`) {
+		t.Errorf("managed policy document = %s", doc)
+	}
+	if _, err := iamc.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: p.Policy.Arn, SetAsDefault: true,
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if doc := document(); !strings.Contains(doc, `"ec2:StopInstances"`) {
+		t.Errorf("managed policy document after a new default version = %s", doc)
+	}
+}

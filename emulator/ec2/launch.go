@@ -2,6 +2,7 @@ package ec2
 
 import (
 	"context"
+	"time"
 
 	"github.com/apidriven/api-driven/emulator/ec2/vpc"
 	"github.com/apidriven/api-driven/emulator/ec2/wire"
@@ -164,9 +165,13 @@ func (s *Service) launch(ctx context.Context, v uint64, ids []string, launched [
 	for n, info := range launched {
 		if err := s.driver.Launch(ctx, info); err != nil {
 			s.launchFailed(ids, err)
+			// Even when the caller went away (its context is why the launch
+			// failed), what was started is removed, within a bound.
+			cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			for _, ok := range launched[:n] {
-				_ = s.driver.Terminate(ctx, ok) // best effort: the caller gets the launch error
+				_ = s.driver.Terminate(cleanup, ok) // best effort: the caller gets the launch error
 			}
+			cancel()
 			return wire.Internal("failed to launch instance %s: %v", info.ID, err)
 		}
 	}

@@ -28,7 +28,9 @@ var (
 	users = holderKind{noun: "user", param: "UserName", maxName: 128, quota: "PoliciesPerUser"}
 )
 
-// maxAttached is IAM's default quota of managed policies per role or user.
+// maxAttached is the most managed policies IAM lets a role or user have:
+// its quota raised as far as it goes (the default quota is lower), so that
+// no script that works on AWS fails here.
 const maxAttached = 20
 
 // holder finds the identity the request names: its policies and its name

@@ -49,7 +49,7 @@ func (s *Service) Roles() []RoleView {
 		for _, arn := range r.Attached {
 			p := PolicyView{Name: arn[strings.LastIndex(arn, "/")+1:], Kind: "managed", ARN: arn}
 			if mp, ok := s.st.Policies[arn]; ok {
-				p.Document = readable(mp.Document)
+				p.Document = readable(mp.defaultDocument())
 			}
 			v.Policies = append(v.Policies, p)
 		}
