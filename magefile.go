@@ -31,13 +31,13 @@ func Smoke(ctx context.Context) error { return workflow.Smoke(ctx) }
 // Clean deletes every project resource, stops the emulator it started and removes .apidriven/.
 func Clean(ctx context.Context) error { return workflow.Clean(ctx) }
 
-// Image builds the tiny web server image the docker target runs (APIDRIVEN_IMAGE, default apidriven-web:local).
+// Image builds the tiny web server image the docker target runs (APIDRIVEN_IMAGE, default apidriven-web:<checkout id>).
 func Image(ctx context.Context) error { return workflow.Image(ctx) }
 
 // Install prepares the backend: the emulator binary, or the pinned LocalStack image (or CLI).
 func Install(ctx context.Context) error { return workflow.Install(ctx) }
 
-// Public makes port 4566 public in a GitHub Codespace and prints the public URLs.
+// Public makes the stage URLs' port (4567) public in a GitHub Codespace and prints them; the AWS APIs' port stays private.
 func Public(ctx context.Context) error { return workflow.Public(ctx) }
 
 // Trace prints the last requests through the stage URLs as waterfalls: API Gateway, Lambda init and handler, each AWS call, each EC2 state change (APIDRIVEN_TRACE_LIMIT, default 10).
