@@ -257,3 +257,38 @@ func TestSoftModeLogsInsteadOfDenying(t *testing.T) {
 		t.Fatalf("soft mode denied a call: %v", err)
 	}
 }
+
+// TestAWSIAMOnThePublicPortRefusesTestCredentials: test/test, which
+// everyone knows, opens no AWS_IAM method on the public port; an IAM
+// user's access key does, and test/test still does on the private port.
+func TestAWSIAMOnThePublicPortRefusesTestCredentials(t *testing.T) {
+	srv := emulatortest.Start(t, func(c *emulator.Config) { c.PublicAddr = "127.0.0.1:0" })
+	cfg := emulatortest.AWSConfig(t, srv.URL())
+	ctx := emulatortest.Context(t)
+	private := awsIAMAPI(t, ctx, cfg, srv.URL())
+	public := srv.PublicURL() + strings.TrimPrefix(private, srv.URL())
+	iamc := iam.NewFromConfig(cfg)
+	if _, err := iamc.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("caller")}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := iamc.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("caller")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testCreds := &aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}
+	userCreds := &aws.Credentials{AccessKeyID: *key.AccessKey.AccessKeyId, SecretAccessKey: *key.AccessKey.SecretAccessKey}
+	for _, tt := range []struct {
+		name   string
+		url    string
+		creds  *aws.Credentials
+		status int
+	}{
+		{"test/test on the public port", public, testCreds, http.StatusForbidden},
+		{"an IAM user's key on the public port", public, userCreds, http.StatusOK},
+		{"test/test on the private port", private, testCreds, http.StatusOK},
+	} {
+		if status, errType, body := execute(t, tt.url, tt.creds); status != tt.status {
+			t.Errorf("%s: HTTP %d %s %s, want %d", tt.name, status, errType, body, tt.status)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/apidriven/api-driven/emulator/auth"
+	"github.com/apidriven/api-driven/emulator/perimeter"
 	"github.com/apidriven/api-driven/emulator/protocol"
 )
 
@@ -18,6 +19,12 @@ func (g *Gate) AuthorizeInvoke(r *http.Request, body []byte, methodARN string) (
 	p, err := g.Verifier.VerifyRequestBody(r, body)
 	if err != nil {
 		return auth.Principal{}, executeAuthError(err)
+	}
+	if p.AccessKeyID == auth.DefaultAccessKeyID && perimeter.FromPublicPort(r.Context()) {
+		// Everyone knows test/test: on the public port it would open
+		// every AWS_IAM method to the internet.
+		return auth.Principal{}, protocol.Errorf(http.StatusForbidden, "UnrecognizedClientException",
+			"%s (the well-known test credentials are refused on the public port: sign with an IAM user's access key)", auth.MsgInvalidToken)
 	}
 	if !g.enforced(p) {
 		return p, nil

@@ -1,6 +1,7 @@
 package perimeter
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/apidriven/api-driven/emulator/protocol"
@@ -17,7 +18,7 @@ const HealthPath = "/_localstack/health"
 func Public(next http.Handler, isStageURL func(*http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isStageURL(r) || r.URL.Path == HealthPath || r.URL.Path == HealthPath+"/" {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), publicKey{}, true)))
 			return
 		}
 		w.Header().Set("X-Amzn-ErrorType", "ForbiddenException")
@@ -27,4 +28,13 @@ func Public(next http.Handler, isStageURL func(*http.Request) bool) http.Handler
 				". The AWS APIs answer only on the private port (4566 by default).",
 		})
 	})
+}
+
+type publicKey struct{}
+
+// FromPublicPort reports whether the request came in on the public port,
+// where anyone on the internet may be the caller.
+func FromPublicPort(ctx context.Context) bool {
+	on, _ := ctx.Value(publicKey{}).(bool)
+	return on
 }
