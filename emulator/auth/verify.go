@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -111,7 +112,7 @@ func (v *Verifier) verify(r *http.Request, sig *signature, cred Credential, body
 	if cred.Inactive {
 		return Principal{}, failf(InvalidClientToken, MsgInvalidToken)
 	}
-	if cred.SessionToken != "" && sig.securityToken != cred.SessionToken {
+	if cred.SessionToken != "" && subtle.ConstantTimeCompare([]byte(sig.securityToken), []byte(cred.SessionToken)) != 1 {
 		return Principal{}, failf(InvalidClientToken, MsgInvalidToken)
 	}
 	if !cred.Expires.IsZero() && now.After(cred.Expires) {
