@@ -115,6 +115,13 @@ func (s *Server) serveUnsignedQuery(w http.ResponseWriter, r *http.Request) {
 		protocol.WriteQueryError(w, protocol.DialectQuery, protocol.BadRequest("InvalidAction", "%s", msg), protocol.RequestID())
 		return
 	}
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !readOnlyAction(action) {
+		// A URL alone can be sent by any page (an <img>, from a browser too
+		// old to say where it comes from): it may read, never change.
+		protocol.WriteQueryError(w, protocol.DialectQuery, protocol.Errorf(http.StatusForbidden, "AccessDenied",
+			"an unsigned GET may only read (Describe…, List…, Get…): send %s as a POST form, or sign it", action), protocol.RequestID())
+		return
+	}
 	// The body was consumed: hand the parsed form on as the URL query.
 	r.URL.RawQuery = params.Encode()
 	r.Body = http.NoBody
@@ -122,6 +129,16 @@ func (s *Server) serveUnsignedQuery(w http.ResponseWriter, r *http.Request) {
 	q := s.query[name]
 	s.health.used(name)
 	protocol.ServeQuery(w, r, name, q.dialect, q.handler)
+}
+
+// readOnlyAction tells the Query actions that only read, by AWS's naming.
+func readOnlyAction(action string) bool {
+	for _, prefix := range []string{"Describe", "List", "Get"} {
+		if strings.HasPrefix(action, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) serviceNames() []string {

@@ -51,6 +51,9 @@ func TestUnroutableRequests(t *testing.T) {
 		{"query without action", "POST", "/", "Version=1", nil, 400, "<Code>InvalidAction</Code>"},
 		{"execute-api without id", "GET", "/_aws/execute-api//prod/start", "", nil, 404, `"message":"Not Found"`},
 		{"unknown localstack path", "GET", "/_localstack/nope", "", nil, 404, "/_localstack/health"},
+		{"unsigned GET that changes state", "GET", "/?Action=CreateRole&RoleName=x&AssumeRolePolicyDocument=%7B%7D&Version=2010-05-08", "", nil, 403, "an unsigned GET may only read"},
+		{"unsigned GET that reads", "GET", "/?Action=ListRoles&Version=2010-05-08", "", nil, 200, "<ListRolesResponse"},
+		{"unsigned POST form that changes state", "POST", "/", "Action=CreateUser&UserName=by-form&Version=2010-05-08", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 200, "<CreateUserResponse"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
