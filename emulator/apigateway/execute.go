@@ -122,6 +122,14 @@ func (s *Service) integrate(w http.ResponseWriter, r *http.Request, x *execution
 	}
 }
 
+// unmatched tells tr why nothing matched; why is only worked out (it may
+// walk every resource) for a traced request.
+func unmatched(tr *trace.Trace, why func() string) {
+	if tr != nil {
+		tr.Unmatched(why())
+	}
+}
+
 // resolve finds what the request calls in the stage's deployment snapshot
 // and checks its API key, copying out what the call needs. When nothing
 // matches, tr is told why.
@@ -130,31 +138,35 @@ func (s *Service) resolve(r *http.Request, apiID, stageName, path string, tr *tr
 	defer s.mu.RUnlock()
 	a, ok := s.st.APIs[apiID]
 	if !ok {
-		tr.Unmatched(s.noAPILocked(apiID))
+		unmatched(tr, func() string { return s.noAPILocked(apiID) })
 		return nil, errNotFound
 	}
 	if a.DisableExecuteAPIEndpoint {
-		tr.Unmatched(fmt.Sprintf("API %s has its execute-api endpoint disabled (disableExecuteApiEndpoint)", apiID))
+		unmatched(tr, func() string {
+			return fmt.Sprintf("API %s has its execute-api endpoint disabled (disableExecuteApiEndpoint)", apiID)
+		})
 		return nil, errForbidden
 	}
 	st, ok := a.Stages[stageName]
 	if !ok {
-		tr.Unmatched(noStage(a, stageName))
+		unmatched(tr, func() string { return noStage(a, stageName) })
 		return nil, errNotFound
 	}
 	d, ok := a.Deployments[st.DeploymentID]
 	if !ok {
-		tr.Unmatched(fmt.Sprintf("stage %q of API %s points at deployment %s, which no longer exists", stageName, apiID, st.DeploymentID))
+		unmatched(tr, func() string {
+			return fmt.Sprintf("stage %q of API %s points at deployment %s, which no longer exists", stageName, apiID, st.DeploymentID)
+		})
 		return nil, errNotFound
 	}
 	match, ok := d.routes().matchPath(path)
 	if !ok {
-		tr.Unmatched(noResource(a, d, stageName, path))
+		unmatched(tr, func() string { return noResource(a, d, stageName, path) })
 		return nil, errMissingToken
 	}
 	m, ok := selectMethod(match.node.res, r.Method)
 	if !ok {
-		tr.Unmatched(noMethod(match.node, r.Method))
+		unmatched(tr, func() string { return noMethod(match.node, r.Method) })
 		return nil, errMissingToken
 	}
 	x := &execution{
@@ -172,7 +184,9 @@ func (s *Service) resolve(r *http.Request, apiID, stageName, path string, tr *tr
 	}
 	if m.Integration == nil {
 		s.log.Error("apigateway: method has no integration", "api", apiID, "resource", match.node.path, "method", m.HTTPMethod)
-		tr.Unmatched(fmt.Sprintf("method %s %s of API %s has no integration in the deployed stage %q: put one (aws apigateway put-integration) and deploy again", m.HTTPMethod, match.node.path, apiID, stageName))
+		unmatched(tr, func() string {
+			return fmt.Sprintf("method %s %s of API %s has no integration in the deployed stage %q: put one (aws apigateway put-integration) and deploy again", m.HTTPMethod, match.node.path, apiID, stageName)
+		})
 		return nil, errInternal
 	}
 	x.integration = *m.Integration
