@@ -65,12 +65,6 @@ func putMethod(s *Service, c *call) (any, *protocol.Error) {
 	if !httpMethods[name] {
 		return nil, protocol.BadRequest("BadRequestException", "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY")
 	}
-	if !authorizationTypes[in.AuthorizationType] {
-		return nil, protocol.BadRequest("BadRequestException", "Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
-	}
-	if (in.AuthorizationType == "CUSTOM" || in.AuthorizationType == "COGNITO_USER_POOLS") && in.AuthorizerID == "" {
-		return nil, protocol.BadRequest("BadRequestException", "Invalid authorizer ID specified. Setting the authorization type to %s requires a valid authorizer.", in.AuthorizationType)
-	}
 	for p := range in.RequestParameters {
 		if !strings.HasPrefix(p, "method.request.") {
 			return nil, protocol.BadRequest("BadRequestException", "Invalid mapping expression specified: %s", p)
@@ -82,15 +76,15 @@ func putMethod(s *Service, c *call) (any, *protocol.Error) {
 	if err != nil {
 		return nil, err
 	}
-	if au, ok := a.Authorizers[in.AuthorizerID]; in.AuthorizerID != "" && (in.AuthorizationType == "CUSTOM" || in.AuthorizationType == "COGNITO_USER_POOLS") &&
-		(!ok || (au.Type == "COGNITO_USER_POOLS") != (in.AuthorizationType == "COGNITO_USER_POOLS")) {
-		return nil, protocol.BadRequest("BadRequestException", "Invalid authorizer ID specified: %s is not a %s authorizer of this API", in.AuthorizerID, in.AuthorizationType)
+	authorizerID, err := a.checkAuthorization(in.AuthorizationType, in.AuthorizerID)
+	if err != nil {
+		return nil, err
 	}
 	if _, exists := res.Methods[name]; exists {
 		return nil, protocol.Conflict("ConflictException", "Method already exists for this resource")
 	}
 	m := &method{
-		HTTPMethod: name, AuthorizationType: in.AuthorizationType, AuthorizerID: in.AuthorizerID,
+		HTTPMethod: name, AuthorizationType: in.AuthorizationType, AuthorizerID: authorizerID,
 		APIKeyRequired: in.APIKeyRequired, OperationName: in.OperationName,
 		RequestParameters: in.RequestParameters, RequestModels: in.RequestModels,
 	}
@@ -102,6 +96,25 @@ func putMethod(s *Service, c *call) (any, *protocol.Error) {
 		return nil, err
 	}
 	return frozen(m.out()), nil
+}
+
+// checkAuthorization checks a method's authorization type and authorizer
+// against the API's authorizers, for PutMethod and UpdateMethod alike, and
+// returns the authorizer ID to keep: none unless the type uses one.
+func (a *restAPI) checkAuthorization(authType, authorizerID string) (string, *protocol.Error) {
+	if !authorizationTypes[authType] {
+		return "", protocol.BadRequest("BadRequestException", "Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
+	}
+	if authType != "CUSTOM" && authType != "COGNITO_USER_POOLS" {
+		return "", nil
+	}
+	if authorizerID == "" {
+		return "", protocol.BadRequest("BadRequestException", "Invalid authorizer ID specified. Setting the authorization type to %s requires a valid authorizer.", authType)
+	}
+	if au, ok := a.Authorizers[authorizerID]; !ok || (au.Type == "COGNITO_USER_POOLS") != (authType == "COGNITO_USER_POOLS") {
+		return "", protocol.BadRequest("BadRequestException", "Invalid authorizer ID specified: %s is not a %s authorizer of this API", authorizerID, authType)
+	}
+	return authorizerID, nil
 }
 
 // updateMethod applies UpdateMethod's patch operations to a copy of the
@@ -126,15 +139,8 @@ func updateMethod(s *Service, c *call) (any, *protocol.Error) {
 			return nil, err
 		}
 	}
-	if !authorizationTypes[next.AuthorizationType] {
-		return nil, protocol.BadRequest("BadRequestException", "Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
-	}
-	if next.AuthorizationType == "CUSTOM" || next.AuthorizationType == "COGNITO_USER_POOLS" {
-		if au, ok := a.Authorizers[next.AuthorizerID]; !ok || (au.Type == "COGNITO_USER_POOLS") != (next.AuthorizationType == "COGNITO_USER_POOLS") {
-			return nil, protocol.BadRequest("BadRequestException", "Invalid authorizer ID specified. Setting the authorization type to %s requires a valid authorizer.", next.AuthorizationType)
-		}
-	} else {
-		next.AuthorizerID = ""
+	if next.AuthorizerID, err = a.checkAuthorization(next.AuthorizationType, next.AuthorizerID); err != nil {
+		return nil, err
 	}
 	*m = next
 	if err := s.commit(); err != nil {
