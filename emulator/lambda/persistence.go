@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -31,7 +32,8 @@ func (s *Service) load() error {
 	for _, f := range s.functions {
 		unusable := map[string]error{}
 		for _, hexSum := range f.codeDigests() {
-			if _, err := s.readCode(f.Region, f.Name, hexSum); err != nil {
+			var bad unusableCodeError
+			if _, err := s.readCode(f.Region, f.Name, hexSum); errors.As(err, &bad) {
 				unusable[hexSum] = err
 			}
 		}
@@ -155,17 +157,21 @@ func (s *Service) readCode(region, name, hexSum string) ([]byte, error) {
 	} else {
 		data, err = os.ReadFile(filepath.Join(s.functionDir(region, name), hexSum+".zip"))
 	}
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, unusableCodeError{fmt.Errorf("failed to read code of function %s: %w", name, err)}
+	}
+	if err != nil { // the disk, not the code: nothing to mark Failed
 		return nil, fmt.Errorf("failed to read code of function %s: %w", name, err)
 	}
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != hexSum {
-		return nil, fmt.Errorf("the stored zip of function %s does not match its CodeSha256", name)
+		return nil, unusableCodeError{fmt.Errorf("the stored zip of function %s does not match its CodeSha256", name)}
 	}
 	return data, nil
 }
 
 // unusableCodeError is stored code that is missing or does not match its
-// digest: the function is Failed until new code is uploaded.
+// digest: the function is Failed until new code is uploaded. Other read
+// errors (a full file table, a disk error) are passing and fail one call.
 type unusableCodeError struct{ err error }
 
 func (e unusableCodeError) Error() string { return e.err.Error() }
@@ -180,7 +186,7 @@ func (s *Service) ensureCode(region, name, hexSum string) (string, error) {
 	}
 	data, err := s.readCode(region, name, hexSum)
 	if err != nil {
-		return "", unusableCodeError{err}
+		return "", err
 	}
 	if err := unpack(data, dir); err != nil {
 		return "", fmt.Errorf("failed to unpack code of function %s: %w", name, err)
