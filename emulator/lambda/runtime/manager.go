@@ -269,6 +269,9 @@ func (m *Manager) Evict(arn string) {
 	defer m.mu.Unlock()
 	if p := m.pools[arn]; p != nil {
 		p.retireLocked()
+		// A process still starting is not live yet: with no revision
+		// current, release stops it instead of keeping it warm.
+		p.revision = ""
 	}
 }
 
