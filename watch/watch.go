@@ -90,6 +90,10 @@ type file struct {
 }
 
 func (l *loop) run(ctx context.Context, fn func(context.Context, Change) error) error {
+	// A watcher error ends the loop: cancel lets it stop the running
+	// change first instead of waiting for its build and update to finish.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	quiet := time.NewTimer(time.Hour)
 	quiet.Stop()
 	var (
@@ -141,6 +145,7 @@ func (l *loop) run(ctx context.Context, fn func(context.Context, Change) error) 
 			recorded, err := l.event(ev)
 			if err != nil {
 				if running {
+					cancel()
 					<-done
 				}
 				return err
@@ -154,6 +159,7 @@ func (l *loop) run(ctx context.Context, fn func(context.Context, Change) error) 
 			}
 			if !errors.Is(err, fsnotify.ErrEventOverflow) {
 				if running {
+					cancel()
 					<-done
 				}
 				return fmt.Errorf("failed to watch %s: %w", l.o.Root, err)
