@@ -198,7 +198,10 @@ func FindRoot(dir string) (string, error) {
 // built by this Go version; built reports that it was compiled just now
 // (a cold machine, so the targets will take a while too).
 func (l *Launcher) mageBinary(st *status.Status, root string, env []string, intr <-chan struct{}, args []string) (path string, built bool, err error) {
-	version, err := l.output(root, env, "list", "-m", "-f", "{{.Version}}", MageModule)
+	version, err := l.output(root, env, intr, "list", "-m", "-f", "{{.Version}}", MageModule)
+	if errors.Is(err, errInterrupted) { // Ctrl-C while go list resolves (it may download)
+		return "", false, interrupted(st.Start("find Mage"), args)
+	}
 	if err != nil {
 		step := st.Start("find Mage")
 		return "", false, step.Fail(status.WithFix(fmt.Errorf("go list -m %s: %w\n%s", MageModule, err, version),
@@ -409,11 +412,12 @@ func withoutStaleCache(env []string) []string {
 	return out
 }
 
-func (l *Launcher) output(dir string, env []string, args ...string) (string, error) {
+func (l *Launcher) output(dir string, env []string, intr <-chan struct{}, args ...string) (string, error) {
 	cmd := exec.Command(l.Go, args...)
-	cmd.Dir, cmd.Env = dir, env
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	var out bytes.Buffer
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, &out, &out
+	err := runInterruptible(cmd, intr)
+	return out.String(), err
 }
 
 // exitCode is Mage's exit status: its own code, 128+signal when a signal
