@@ -80,7 +80,11 @@ func (s *Service) serveAWS(w http.ResponseWriter, r *http.Request, x *execution,
 	// Lambda takes JSON only; the events API Gateway encodes itself are,
 	// a mapping template's output is checked here.
 	if len(payload) > 0 && !json.Valid(payload) {
-		x.log.Warn("apigateway: Lambda invocation failed", "function", fn, "err", "the request template's output is not JSON: Lambda refuses it (InvalidRequestContentException)")
+		what := "the request template's output"
+		if len(x.integration.RequestTemplates) == 0 {
+			what = "the request body, passed through without a template,"
+		}
+		x.log.Warn("apigateway: Lambda invocation failed", "function", fn, "err", what+" is not JSON: Lambda refuses it (InvalidRequestContentException)")
 		writeExecError(w, errBadGateway)
 		return
 	}
