@@ -71,9 +71,15 @@ func parseAuthorization(r *http.Request, auth string) (*signature, *Error) {
 	fields := map[string]string{}
 	for _, part := range strings.Split(rest, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if ok {
-			fields[k] = v
+		if !ok {
+			continue
 		}
+		if _, twice := fields[k]; twice {
+			// The router reads the first Credential, so a second one
+			// could make it route by a scope other than the one signed.
+			return nil, failf(IncompleteSignature, "Authorization header has '%s' twice. Authorization=%s", k, auth)
+		}
+		fields[k] = v
 	}
 	for _, k := range []string{"Credential", "SignedHeaders", "Signature"} {
 		if fields[k] == "" {
