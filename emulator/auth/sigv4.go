@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,6 +91,9 @@ func parseAuthorization(r *http.Request, auth string) (*signature, *Error) {
 	if err := sig.setCredential(fields["Credential"]); err != nil {
 		return nil, err
 	}
+	if err := sig.hostSigned(); err != nil {
+		return nil, err
+	}
 	sig.amzDate = r.Header.Get("X-Amz-Date")
 	if sig.amzDate == "" {
 		if d, err := http.ParseTime(r.Header.Get("Date")); err == nil {
@@ -130,7 +134,19 @@ func parsePresigned(q url.Values) (*signature, *Error) {
 	if err := sig.setCredential(q.Get("X-Amz-Credential")); err != nil {
 		return nil, err
 	}
+	if err := sig.hostSigned(); err != nil {
+		return nil, err
+	}
 	return sig, sig.setDate()
+}
+
+// hostSigned requires the Host among the signed headers, as AWS does: a
+// signature that leaves it out could be replayed against another host.
+func (s *signature) hostSigned() *Error {
+	if !slices.Contains(s.signedHeaders, "host") && !slices.Contains(s.signedHeaders, ":authority") {
+		return failf(IncompleteSignature, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+	}
+	return nil
 }
 
 // setCredential parses AKID/yyyymmdd/region/service/aws4_request.

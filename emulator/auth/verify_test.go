@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +111,9 @@ func TestVerifyRequestAgainstSDKSigner(t *testing.T) {
 		{name: "presigned URL expired", method: "GET", path: "/?X-Amz-Expires=60", creds: good, service: "sts", presign: true, at: now.Add(-2 * time.Minute), wantFail: auth.RequestExpired},
 		{name: "unsigned", method: "GET", path: "/", service: "", wantFail: auth.MissingAuthentication},
 		{name: "SigV2-style header", method: "GET", path: "/", mutate: func(r *http.Request) { r.Header.Set("Authorization", "AWS test:c2lnbmF0dXJl") }, wantFail: auth.IncompleteSignature},
+		{name: "Host left out of the signed headers", method: "GET", path: "/", creds: good, service: "sts", mutate: func(r *http.Request) {
+			r.Header.Set("Authorization", regexp.MustCompile(`SignedHeaders=[^,]*`).ReplaceAllString(r.Header.Get("Authorization"), "SignedHeaders=x-amz-date"))
+		}, wantFail: auth.IncompleteSignature},
 		{name: "a second Credential after the signed one", method: "GET", path: "/", creds: good, service: "sts", mutate: func(r *http.Request) {
 			r.Header.Set("Authorization", r.Header.Get("Authorization")+", Credential=x/20260101/eu-west-1/iam/aws4_request")
 		}, wantFail: auth.IncompleteSignature},
