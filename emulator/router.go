@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/apidriven/api-driven/emulator/perimeter"
 	"github.com/apidriven/api-driven/emulator/protocol"
 	"github.com/apidriven/api-driven/emulator/trace"
 )
@@ -27,6 +28,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// the API's, /_localstack/ ones too, so that such a Host (which the
 	// public port and the Host allow-list let through) reaches nothing else.
 	if api, stage, rest, form, ok := stageTarget(r); ok {
+		if form != trace.FormHost && !perimeter.FromPublicPort(r.Context()) {
+			// A path form shares its origin with the console and the AWS
+			// APIs: a page an API answers with (an HTTP_PROXY site, a
+			// function echoing input) runs sandboxed, in an opaque origin
+			// that the control plane refuses, so it cannot call it.
+			w.Header().Set("Content-Security-Policy", stageSandbox)
+		}
 		s.health.used("apigateway")
 		w, r, done := s.traces.Begin(form, w, r)
 		defer done()
@@ -130,6 +138,10 @@ func (s *Server) serveUnsignedQuery(w http.ResponseWriter, r *http.Request) {
 	s.health.used(name)
 	protocol.ServeQuery(w, r, name, q.dialect, q.handler)
 }
+
+// stageSandbox is the policy of stage responses on the control port's
+// origin: scripts, forms and pop-ups work, the control plane is out of reach.
+const stageSandbox = "sandbox allow-scripts allow-forms allow-popups allow-downloads"
 
 // readOnlyAction tells the Query actions that only read, by AWS's naming.
 func readOnlyAction(action string) bool {

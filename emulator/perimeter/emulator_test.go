@@ -167,6 +167,22 @@ func TestPublicPortServesOnlyStageURLs(t *testing.T) {
 			t.Errorf("stage URL, %s, on the public port: %d %s", tt.name, code, body)
 		}
 	}
+	// On the control port's origin a path-form stage answer runs sandboxed
+	// (an opaque origin the control plane refuses); elsewhere it is as sent.
+	for _, tt := range []struct {
+		name, url, host string
+		sandboxed       bool
+	}{
+		{"path form, control port", srv.URL() + "/_aws/execute-api/" + id + "/prod/", "", true},
+		{"user request form, control port", srv.URL() + "/restapis/" + id + "/prod/_user_request_/", "", true},
+		{"host form, control port", srv.URL() + "/prod/", id + ".execute-api.localhost.localstack.cloud", false},
+		{"path form, public port", pub + "/_aws/execute-api/" + id + "/prod/", "", false},
+	} {
+		resp := do(t, "GET", tt.url, tt.host)
+		if csp := resp.Header.Get("Content-Security-Policy"); strings.HasPrefix(csp, "sandbox") != tt.sandboxed || resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: HTTP %d, Content-Security-Policy %q, want sandboxed %v", tt.name, resp.StatusCode, csp, tt.sandboxed)
+		}
+	}
 	if code, body := send(t, "GET", pub+"/_localstack/health", "", "", nil); code != http.StatusOK || !strings.Contains(body, `"services"`) {
 		t.Errorf("health on the public port: %d %s", code, body)
 	}
@@ -290,4 +306,24 @@ func TestRemoteCredentialsMustBeSecret(t *testing.T) {
 			t.Errorf("credentials %v: %v", creds, err)
 		}
 	}
+}
+
+// do sends a bodiless request with an optional Host and returns the
+// response, its body read and closed.
+func do(t *testing.T, method, url, host string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
 }
